@@ -1,0 +1,70 @@
+/* sim/coro.h: coroutines (stack switching) and goroutine stacks.
+ *
+ * The simulator runs every goroutine (G) as a real coroutine: a C function on its
+ * own stack. The scheduler loop runs on the host thread's stack, the runtime's g0.
+ * Switching is done by hand-written assembly (coro_x86_64.S, coro_aarch64.S), or
+ * by ucontext where no assembly exists or when forced with -DSIM_CORO_UCONTEXT=ON.
+ *
+ * Ownership: the caller owns every sim_coro and sim_stack struct; stacks come from
+ * a sim_stack_pool and go back to it (the runtime's gfput/gfget keep a dead G's
+ * stack with the G; the pool only holds stacks of Gs never reused).
+ */
+#ifndef SIM_CORO_H
+#define SIM_CORO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef void (*sim_coro_fn)(void *arg);
+
+/* One stack: [guard page][usable bytes ...] growing down from hi. */
+typedef struct sim_stack {
+    unsigned char *lo;        /* lowest usable byte (just above the guard page) */
+    unsigned char *hi;        /* one past the highest usable byte */
+    size_t size_bytes;        /* hi - lo */
+    uint32_t guarded;         /* 1 when a PROT_NONE guard page sits below lo */
+} sim_stack;
+
+/* Saved context of a suspended coroutine (or of g0). Opaque contents. */
+typedef struct sim_coro {
+    void *sp;                 /* asm backend: saved stack pointer */
+    void *impl;               /* ucontext backend: ucontext_t* (owned) */
+    sim_stack *stack;         /* NULL for g0 (the host stack) */
+    void *asan_fake_stack;    /* AddressSanitizer fiber bookkeeping */
+    const void *asan_bottom;
+    size_t asan_size;
+    sim_coro_fn fn;
+    void *arg;
+} sim_coro;
+
+typedef struct sim_stack_pool sim_stack_pool;
+
+/* Name of the compiled backend: "asm-x86_64", "asm-aarch64" or "ucontext". */
+const char *sim_coro_backend(void);
+
+/* Pool of stacks of stack_size_bytes each (rounded up to pages), carved from
+ * mmap'd arenas. Guard pages cost two kernel mappings per stack, so at most
+ * guard_count_max stacks get one (0 means: derived from vm.max_map_count);
+ * stacks past that budget are unguarded and rely on the canary check.
+ * Returns 0, or -1 with errno set. */
+int sim_stack_pool_create(sim_stack_pool **out, size_t stack_size_bytes, uint32_t guard_count_max);
+void sim_stack_pool_destroy(sim_stack_pool *pool);
+int sim_stack_get(sim_stack_pool *pool, sim_stack *out);      /* 0 or -1 (ENOMEM) */
+void sim_stack_put(sim_stack_pool *pool, const sim_stack *stk);
+/* 1 when addr lies in the guard page of a stack of this pool. */
+int sim_stack_pool_is_guard(const sim_stack_pool *pool, const void *addr);
+
+/* g0: the context of the calling host thread; no stack of its own. */
+void sim_coro_init_main(sim_coro *c);
+/* Prepare c to run fn(arg) on stk the first time it is switched to.
+ * fn must never return: it ends by switching away for the last time with
+ * sim_coro_exit_to. Writes a canary at stk->lo. */
+void sim_coro_init(sim_coro *c, sim_stack *stk, sim_coro_fn fn, void *arg);
+/* Save the current context in from, resume to. Returns when someone switches back to from. */
+void sim_coro_switch(sim_coro *from, sim_coro *to);
+/* Final switch away from a finished coroutine (tells ASan the fiber is gone). */
+void sim_coro_exit_to(sim_coro *from, sim_coro *to);
+/* 1 when the canary at the bottom of c's stack is intact. */
+int sim_coro_canary_ok(const sim_coro *c);
+
+#endif
