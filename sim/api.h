@@ -1,0 +1,11 @@
+/* sim/api.h: what the scenario API's modules share. */
+#ifndef SIM_API_H
+#define SIM_API_H
+
+#include "sched.h"
+
+/* Every gmp_* entry point starts here: checks that a goroutine of a running
+ * simulation is calling, and records file:line as its frame's current line. */
+sim_sched *sim_api_enter(const char *file, int line);
+
+#endif

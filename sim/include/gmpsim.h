@@ -1,0 +1,216 @@
+/* gmpsim.h: the public API of libgmpsim, the deterministic Go-scheduler simulator.
+ *
+ * Two audiences:
+ *  - scenario code: C functions that run as goroutines (real coroutines on their own
+ *    stacks) and call gmp_* to do what Go code does (go statements, Gosched, channels,
+ *    CPU work). Every gmp_* call is a scheduling point; the current goroutine is implicit.
+ *  - embedders (the gmpsim CLI, tests, your own tools): gmp_run() runs a registered
+ *    scenario with a seed and options and writes a schedule file.
+ *
+ * All times are virtual nanoseconds. Nothing here reads the host clock.
+ */
+#ifndef GMPSIM_H
+#define GMPSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GMPSIM_FORMAT_VERSION 1
+
+/* ---- [SECTION] scenarios ------------------------------------------------------ */
+
+/* A goroutine body. args points at the goroutine's own copy of its argument block,
+ * on its own stack (NULL when started without arguments). */
+typedef void (*gmp_func)(void *args);
+
+typedef struct gmp_scenario {
+    const char *name;        /* "args_copy": [a-z0-9_]+ */
+    const char *description; /* one paragraph */
+    gmp_func main_fn;        /* runs as goroutine 1, main.main */
+    const char *file;        /* source file; only its basename is ever shown */
+} gmp_scenario;
+
+/* Registers a scenario (called by GMP_SCENARIO at load time). Names are unique:
+ * a second registration of a name is ignored and counted in gmp_scenario_conflicts(). */
+void gmp_register(const gmp_scenario *scn);
+
+#define GMP_SCENARIO(ident, desc, mainfn)                                           \
+    static const gmp_scenario gmp_scenario_##ident = {#ident, desc, mainfn, __FILE__}; \
+    __attribute__((constructor)) static void gmp_register_##ident(void) {          \
+        gmp_register(&gmp_scenario_##ident);                                       \
+    }
+
+/* ---- [SECTION] goroutines ----------------------------------------------------- */
+
+/* go fn(argvar): starts a goroutine running fn on a copy of argvar (any object).
+ * With --go 1.16 and earlier, newproc copies the bytes from the parent's frame onto
+ * the new goroutine's stack at once; from 1.17 they are captured into a heap closure
+ * at the go statement and moved onto the child's stack when it starts. Either way
+ * the child never shares the parent's variable. The child's frame is named
+ * "main.<fn>". Arguments are shown Go-style as 8-byte words: use int64_t/pointers. */
+#define GMP_GO(fn, argvar)                                                           \
+    gmp_go_at((fn), "main." #fn, &(argvar), sizeof(argvar), #argvar, __FILE__, __LINE__)
+/* go fn(): no arguments. */
+#define GMP_GO0(fn) gmp_go_at((fn), "main." #fn, NULL, 0, NULL, __FILE__, __LINE__)
+/* The same with an explicit Go-style name ("main.(*server).loop"). */
+#define GMP_GO_NAMED(fn, goname, argvar)                                             \
+    gmp_go_at((fn), (goname), &(argvar), sizeof(argvar), #argvar, __FILE__, __LINE__)
+
+/* runtime.Gosched: the goroutine goes to the tail of the global run queue. */
+#define gmp_gosched() gmp_gosched_at(__FILE__, __LINE__)
+/* Spend ns of virtual CPU time on the current P (a loop in Go code). */
+#define gmp_work(ns) gmp_work_at((ns), __FILE__, __LINE__)
+/* runtime.Goexit: runs no deferred calls (C has none) and ends the goroutine. */
+#define gmp_goexit() gmp_goexit_at(__FILE__, __LINE__)
+/* fmt.Printf: printed at the virtual instant it happens, recorded in the schedule. */
+#define gmp_printf(...) gmp_printf_at(__FILE__, __LINE__, __VA_ARGS__)
+/* A user assertion: on failure the run ends with outcome "assert". */
+#define GMP_ASSERT(cond, msg) \
+    ((cond) ? (void)0 : gmp_assert_fail_at(__FILE__, __LINE__, #cond, (msg)))
+
+/* Frames: a named call, so that every goroutine has a Go-like call stack.
+ * GMP_CALL(fn, argvar) calls fn(&copy) under a frame "main.<fn>" whose arguments are
+ * copied onto this goroutine's stack, as a Go call passes them. */
+#define GMP_CALL(fn, argvar)                                                         \
+    do {                                                                             \
+        gmp_frame_enter_at("main." #fn, &(argvar), sizeof(argvar), __FILE__, __LINE__); \
+        (fn)(&(argvar));                                                             \
+        gmp_frame_exit_at(__FILE__, __LINE__);                                       \
+    } while (0)
+/* A local variable of the current frame, given a simulated stack address (returned)
+ * so that copies from it show where they came from. */
+#define gmp_local(var) gmp_local_at(#var, &(var), sizeof(var), __FILE__, __LINE__)
+
+/* ---- [SECTION] channels ------------------------------------------------------- */
+
+/* A channel value: its simulated address, so that a channel passed as an argument
+ * shows as Go shows it (0xc000010000) and no host pointer reaches a schedule file.
+ * The zero value is the nil channel. Never put host pointers into goroutine
+ * arguments: use gmp_chan and gmp_var, which are simulated addresses. */
+typedef struct gmp_chan {
+    uint64_t addr;
+} gmp_chan;
+#define GMP_NIL_CHAN ((gmp_chan){0})
+/* make(chan T, cap) with sizeof(T) == elem_size_bytes. Owned by the run. */
+#define gmp_make_chan(elem_size_bytes, cap) \
+    gmp_make_chan_at((elem_size_bytes), (cap), __FILE__, __LINE__)
+/* ch <- *elem */
+#define gmp_send(ch, elemp) gmp_send_at((ch), (elemp), #elemp, __FILE__, __LINE__)
+/* *elem, ok = <-ch (elem may be NULL to discard); returns ok. */
+#define gmp_recv(ch, elemp) gmp_recv_at((ch), (elemp), #elemp, __FILE__, __LINE__)
+#define gmp_close(ch) gmp_close_at((ch), __FILE__, __LINE__)
+
+/* ---- [SECTION] shared variables ----------------------------------------------- */
+
+/* An int64 variable that escaped to the heap (what a closure captures by reference).
+ * Loads and stores are scheduling points and are recorded with the value. */
+typedef struct gmp_var {
+    uint64_t addr;
+} gmp_var;
+#define gmp_new_var(name, init) gmp_new_var_at((name), (init), __FILE__, __LINE__)
+#define gmp_load(v) gmp_load_at((v), __FILE__, __LINE__)
+#define gmp_store(v, val) gmp_store_at((v), (val), __FILE__, __LINE__)
+
+/* ---- [SECTION] queries -------------------------------------------------------- */
+
+int64_t gmp_now_ns(void);      /* virtual time */
+int64_t gmp_goid(void);        /* the current goroutine's id */
+int32_t gmp_go_minor(void);    /* the --go version's minor number: 22 for 1.22 */
+int32_t gmp_procs(void);       /* GOMAXPROCS */
+
+/* ---- [SECTION] the functions behind the macros -------------------------------- */
+
+void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_bytes,
+               const char *argname, const char *file, int line);
+void gmp_gosched_at(const char *file, int line);
+void gmp_work_at(int64_t ns, const char *file, int line);
+void gmp_goexit_at(const char *file, int line) __attribute__((noreturn));
+void gmp_printf_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void gmp_assert_fail_at(const char *file, int line, const char *cond, const char *msg)
+    __attribute__((noreturn));
+void gmp_frame_enter_at(const char *goname, const void *args, size_t size_bytes,
+                        const char *file, int line);
+void gmp_frame_exit_at(const char *file, int line);
+uint64_t gmp_local_at(const char *name, const void *addr, size_t size_bytes,
+                      const char *file, int line);
+gmp_chan gmp_make_chan_at(size_t elem_size_bytes, int64_t cap, const char *file, int line);
+void gmp_send_at(gmp_chan ch, const void *elem, const char *elemname, const char *file, int line);
+bool gmp_recv_at(gmp_chan ch, void *elem, const char *elemname, const char *file, int line);
+void gmp_close_at(gmp_chan ch, const char *file, int line);
+gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int line);
+int64_t gmp_load_at(gmp_var v, const char *file, int line);
+void gmp_store_at(gmp_var v, int64_t val, const char *file, int line);
+
+/* ---- [SECTION] running (embedders) -------------------------------------------- */
+
+typedef enum gmp_outcome {
+    GMP_OUTCOME_OK = 0,
+    GMP_OUTCOME_DEADLOCK,
+    GMP_OUTCOME_LEAK,
+    GMP_OUTCOME_PANIC,
+    GMP_OUTCOME_ASSERT,
+    GMP_OUTCOME_FAULT,
+    GMP_OUTCOME_LIMIT,
+} gmp_outcome;
+
+const char *gmp_outcome_name(gmp_outcome o); /* "ok", "deadlock", ... */
+
+typedef struct gmp_options {
+    uint64_t seed;
+    int32_t procs;             /* GOMAXPROCS, 1..256 */
+    int32_t go_minor;          /* Go 1.<go_minor> semantics, 5..26 */
+    int64_t max_events;        /* 0: the default limit */
+    int64_t max_time_ns;       /* virtual; 0: the default limit */
+    int64_t schedtrace_ms;     /* >0: print SCHED lines every so many virtual ms */
+    FILE *schedtrace_out;      /* where SCHED lines go (NULL: stderr) */
+    FILE *stdout_sink;         /* where gmp_printf output goes (NULL: stdout) */
+    uint32_t stack_size_bytes; /* host stack per goroutine; 0: the default */
+    int32_t yield_timeout_s;   /* host seconds a goroutine may run without an API call; 0: 10 */
+} gmp_options;
+
+void gmp_options_default(gmp_options *opt);
+/* Checks ranges; on error writes a one-line message and returns -1. */
+int gmp_options_check(const gmp_options *opt, char *err, size_t err_size);
+
+typedef struct gmp_result {
+    gmp_outcome outcome;
+    char message[1024];        /* the runtime-style message, first line */
+    int64_t events;            /* events recorded (header and footer excluded) */
+    int64_t goroutines;        /* goroutines created, main included */
+    int64_t decisions;         /* decisions drawn */
+    int64_t switches;          /* coroutine switches into goroutines */
+    int64_t end_time_ns;       /* virtual time at the end */
+    uint64_t digest;           /* FNV-1a 64 of the schedule file before the footer */
+    char *report;              /* failure report: message, blank line, goroutine dump
+                                  (malloc'd, NULL when ok); free with gmp_result_free */
+} gmp_result;
+
+void gmp_result_free(gmp_result *res);
+
+/* Runs scn. schedule (may be NULL) receives the schedule file (JSON Lines).
+ * Returns 0 when the simulation ran (whatever its outcome, see res->outcome), or -1
+ * on an internal or setup error with res->message set. Not reentrant: one run at a
+ * time per process. */
+int gmp_run(const gmp_scenario *scn, const gmp_options *opt, FILE *schedule, gmp_result *res);
+
+size_t gmp_scenario_count(void);
+const gmp_scenario *gmp_scenario_at(size_t index);    /* sorted by name */
+const gmp_scenario *gmp_scenario_find(const char *name);
+/* dlopen()s a shared object whose GMP_SCENARIO constructors register scenarios.
+ * On error writes a one-line message and returns -1. *first gets the first new one. */
+int gmp_load_plugin(const char *path, const gmp_scenario **first, char *err, size_t err_size);
+
+const char *gmp_version(void);
+const char *gmp_coro_backend(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

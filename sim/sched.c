@@ -1,0 +1,615 @@
+/* sim/sched.c: the G-P-M scheduler (the runtime's proc.go).
+ *
+ * Glossary, as in proc.go:
+ *   G - goroutine: here a C function running as a real coroutine on its own stack.
+ *   M - worker thread: here a simulated thread with a virtual clock (when_ns).
+ *   P - processor, a resource required to execute Go code: a run queue of 256 Gs,
+ *       runnext, a schedtick, a goid cache and a free-G list.
+ *
+ * How the simulation runs. One host thread runs everything. The event loop
+ * (sim_loop, on the host stack: the runtime's g0) always steps the M whose virtual
+ * clock is earliest; when several are equal, which goes first is a recorded
+ * decision. An M's step is either schedule() (find a G and execute it) or resuming
+ * its G, which then runs real C code until its next API call. Each API call
+ * happens at the M's current virtual time and costs virtual time (cost.h); the G
+ * keeps running while its M stays strictly earlier than every other M
+ * (horizon_ns), and switches back to g0 otherwise. So GOMAXPROCS > 1 gives real
+ * interleavings in virtual time, and every API call is a point where other Ps act.
+ *
+ * What is modelled: runqput/runnext/runqputslow/runqget, the global queue with
+ * globrunqget(batch), findRunnable's order (schedtick%61, local, global, steal),
+ * stealWork (4 passes, random coprime order, runnext on the last pass), spinning Ms
+ * under wakep's and findRunnable's limits, startm/stopm with idle M and P lists,
+ * gopark/goready (the woken G takes the waker's runnext), Gosched to the global
+ * tail, goexit0 with G reuse (gfput/gfget), goid batches of 16.
+ * Not (yet) modelled: syscalls and sysmon (retake, preemption), timers and netpoll,
+ * GC, locked threads. The runtime's atomics and locks have no counterpart: every
+ * step is atomic in the simulation, and the orders atomics allow are drawn as ties.
+ *
+ * Rejected alternatives: (1) one host thread per M: real races, no determinism.
+ * (2) running each G to its next block without virtual time: no interleaving
+ * between Ps. (3) an event per API call even when no other M could act: correct
+ * but doubles the switches; horizon_ns gives the same schedule for less.
+ */
+#include "sched.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "choice.h"
+#include "cost.h"
+#include "frame.h"
+#include "run.h"
+#include "runq.h"
+
+sim_sched *sim__S;
+
+/* ---- [SECTION] names ----------------------------------------------------------- */
+
+static const char *const sim_waitreason_strings[SIM_WAIT_COUNT] = {
+    [SIM_WAIT_ZERO] = "",
+    [SIM_WAIT_CHAN_RECEIVE] = "chan receive",
+    [SIM_WAIT_CHAN_SEND] = "chan send",
+    [SIM_WAIT_CHAN_RECEIVE_NIL] = "chan receive (nil chan)",
+    [SIM_WAIT_CHAN_SEND_NIL] = "chan send (nil chan)",
+    [SIM_WAIT_SELECT] = "select",
+    [SIM_WAIT_SELECT_NO_CASES] = "select (no cases)",
+    [SIM_WAIT_SEMACQUIRE] = "semacquire",
+    [SIM_WAIT_SLEEP] = "sleep",
+};
+
+const char *sim_waitreason_string(sim_waitreason r) {
+    SIM_ASSERT(r >= 0 && r < SIM_WAIT_COUNT);
+    return sim_waitreason_strings[r];
+}
+
+const char *sim_gstatus_string(uint32_t status) {
+    switch (status) {
+    case SIM_GIDLE: return "idle";
+    case SIM_GRUNNABLE: return "runnable";
+    case SIM_GRUNNING: return "running";
+    case SIM_GSYSCALL: return "syscall";
+    case SIM_GWAITING: return "waiting";
+    case SIM_GDEAD: return "dead";
+    case SIM_GPREEMPTED: return "preempted";
+    default: return "???";
+    }
+}
+
+void sim_casgstatus(sim_sched *s, sim_g *g, uint32_t from, uint32_t to) {
+    (void)s;
+    SIM_ASSERT(from != to);
+    if (g->status != from) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "casgstatus: bad incoming values: goroutine %lld is %s, expected %s",
+                 (long long)g->goid, sim_gstatus_string(g->status), sim_gstatus_string(from));
+        sim_throw(msg);
+    }
+    g->status = to;
+}
+
+/* ---- [SECTION] event helpers --------------------------------------------------- */
+
+static cJSON *sim_ev(sim_sched *s, const char *ev, const sim_m *m, const sim_g *g) {
+    cJSON *o = sim_trace_event(&s->trace, s->now_ns, ev);
+    if (o == NULL) return NULL;
+    if (m != NULL) {
+        sim_trace_add_int(o, "m", m->id);
+        sim_trace_add_int(o, "p", m->p);
+    }
+    if (g != NULL) sim_trace_add_int(o, "g", g->goid);
+    return o;
+}
+
+static void sim_ev_why(sim_sched *s, cJSON *o, const char *why) {
+    if (o == NULL) return;
+    cJSON_AddStringToObject(o, "why", why);
+    sim_trace_emit(&s->trace, o);
+}
+
+/* ---- [SECTION] the event loop's clock ------------------------------------------ */
+
+/* Puts m into the event loop at when_ns; keeps horizon_ns the earliest other step. */
+static void sim_m_activate(sim_sched *s, sim_m *m, sim_mstate state, int64_t when_ns) {
+    SIM_ASSERT(state != SIM_M_IDLE);
+    SIM_ASSERT(when_ns >= s->now_ns);
+    m->state = state;
+    m->when_ns = when_ns;
+    if (s->curm != m->id && when_ns < s->horizon_ns) s->horizon_ns = when_ns;
+}
+
+/* ---- [SECTION] P and M lists --------------------------------------------------- */
+
+/* Models: runtime.pidleput (LIFO list). */
+static void sim_pidleput(sim_sched *s, sim_p *pp) {
+    SIM_ASSERT(pp->m < 0);
+    if (!sim_runqempty(pp)) sim_throw("pidleput: P has non-empty run queue");
+    pp->status = SIM_PIDLE;
+    pp->link = s->pidle;
+    s->pidle = pp->id;
+    s->npidle++;
+    SIM_ASSERT(s->npidle <= s->nprocs);
+}
+
+/* Models: runtime.pidleget. */
+static sim_p *sim_pidleget(sim_sched *s) {
+    if (s->pidle < 0) return NULL;
+    sim_p *pp = &s->allp[s->pidle];
+    SIM_ASSERT(pp->status == SIM_PIDLE);
+    s->pidle = pp->link;
+    pp->link = -1;
+    s->npidle--;
+    SIM_ASSERT(s->npidle >= 0);
+    return pp;
+}
+
+/* Models: runtime.acquirep/wirep. */
+static void sim_acquirep(sim_sched *s, sim_m *m, sim_p *pp, const char *why) {
+    SIM_ASSERT(m->p < 0);
+    SIM_ASSERT(pp->m < 0 && pp->status == SIM_PIDLE);
+    m->p = pp->id;
+    pp->m = m->id;
+    pp->status = SIM_PRUNNING;
+    sim_ev_why(s, sim_ev(s, "ProcStart", m, NULL), why);
+}
+
+/* Models: runtime.releasep. */
+static sim_p *sim_releasep(sim_sched *s, sim_m *m, const char *why) {
+    SIM_ASSERT(m->p >= 0);
+    sim_p *pp = &s->allp[m->p];
+    SIM_ASSERT(pp->m == m->id && pp->status == SIM_PRUNNING);
+    sim_ev_why(s, sim_ev(s, "ProcStop", m, NULL), why);
+    pp->m = -1;
+    m->p = -1;
+    return pp;
+}
+
+/* Models: runtime.mget (idle M list, LIFO). */
+static sim_m *sim_mget(sim_sched *s) {
+    if (s->midle < 0) return NULL;
+    sim_m *m = &s->allm[s->midle];
+    SIM_ASSERT(m->state == SIM_M_IDLE);
+    s->midle = m->link;
+    m->link = -1;
+    s->nmidle--;
+    return m;
+}
+
+static void sim_mspin_trace(sim_sched *s, sim_m *m, bool on, const char *why) {
+    cJSON *o = sim_ev(s, "MSpin", m, NULL);
+    if (o) cJSON_AddBoolToObject(o, "spinning", on);
+    sim_ev_why(s, o, why);
+}
+
+/* Models: runtime.(*m).becomeSpinning. */
+static void sim_becomespinning(sim_sched *s, sim_m *m, const char *why) {
+    SIM_ASSERT(!m->spinning);
+    m->spinning = 1;
+    s->nmspinning++;
+    SIM_ASSERT(s->nmspinning <= s->mcount);
+    sim_mspin_trace(s, m, true, why);
+}
+
+/* Models: runtime.newm + startm's wake: M ids count up from 0 as the runtime's do.
+ * Differs: the runtime's M0 also runs sysmon on a separate M; not modelled yet. */
+static sim_m *sim_newm(sim_sched *s) {
+    if (s->mcount >= SIM_MAXMCOUNT) {
+        sim_throw("runtime: program exceeds 10000-thread limit");
+    }
+    sim_m *m = &s->allm[s->mcount];
+    memset(m, 0, sizeof *m);
+    m->id = s->mcount++;
+    m->p = m->curg = m->link = -1;
+    m->state = SIM_M_IDLE;
+    return m;
+}
+
+/* Models: runtime.startm(pp, spinning): an idle M, or a new one, gets pp and wakes. */
+static void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why) {
+    SIM_ASSERT(pp != NULL);
+    sim_m *m = sim_mget(s);
+    bool fresh = m == NULL;
+    if (fresh) m = sim_newm(s);
+    SIM_ASSERT(m->p < 0 && m->curg < 0);
+    m->spinning = spinning;
+    int64_t latency = fresh ? SIM_COST_NEWM_NS : SIM_COST_MWAKE_NS;
+    cJSON *o = sim_ev(s, "MStart", NULL, NULL);
+    if (o) {
+        sim_trace_add_int(o, "m", m->id);
+        sim_trace_add_int(o, "p", pp->id);
+        cJSON_AddBoolToObject(o, "new", fresh);
+        cJSON_AddBoolToObject(o, "spinning", spinning);
+        sim_trace_add_int(o, "runs_at", s->now_ns + latency);
+    }
+    sim_ev_why(s, o, why);
+    sim_acquirep(s, m, pp, "startm: the woken M takes the idle P");
+    sim_m_activate(s, m, SIM_M_SCHEDULE, s->now_ns + latency);
+}
+
+/* Models: runtime.wakep: start a spinning M only if nobody spins and a P is idle. */
+void sim_wakep(sim_sched *s) {
+    if (s->nmspinning != 0) return; /* be conservative: one spinning M at a time */
+    if (s->npidle == 0) return;
+    s->nmspinning++;                /* the CAS 0 -> 1 */
+    sim_p *pp = sim_pidleget(s);
+    SIM_ASSERT(pp != NULL);
+    sim_startm(s, pp, true, "wakep: no spinning M and an idle P: start a spinning M");
+}
+
+/* Models: runtime.stopm: the M parks on the idle list until startm. */
+static void sim_stopm(sim_sched *s, sim_m *m) {
+    SIM_ASSERT(m->p < 0 && m->curg < 0);
+    SIM_ASSERT(!m->spinning);
+    m->state = SIM_M_IDLE;
+    m->link = s->midle;
+    s->midle = m->id;
+    s->nmidle++;
+    sim_ev_why(s, sim_ev(s, "MStop", m, NULL), "stopm: no work, the M parks on the idle list");
+}
+
+/* Models: runtime.resetspinning: the spinner found work; maybe wake another. */
+static void sim_resetspinning(sim_sched *s, sim_m *m) {
+    SIM_ASSERT(m->spinning);
+    m->spinning = 0;
+    s->nmspinning--;
+    if (s->nmspinning < 0) sim_throw("findRunnable: negative nmspinning");
+    sim_mspin_trace(s, m, false, "resetspinning: found work, stop spinning, maybe wakep");
+    sim_wakep(s);
+}
+
+/* ---- [SECTION] G lists --------------------------------------------------------- */
+
+/* Models: runtime.gfput: a dead G (with its stack) goes on the P's free list; at 64,
+ * half go to the global list. */
+void sim_gfput(sim_sched *s, sim_p *pp, sim_g *gp) {
+    SIM_ASSERT(gp->status == SIM_GDEAD);
+    SIM_ASSERT(gp->m < 0);
+    gp->schedlink = pp->gfree_head;
+    pp->gfree_head = gp->index;
+    pp->gfree_count++;
+    if (pp->gfree_count < SIM_GFREE_LOCAL_MAX) return;
+    while (pp->gfree_count >= SIM_GFREE_LOCAL_KEEP) {
+        sim_g *g = sim_g_at(s, pp->gfree_head);
+        pp->gfree_head = g->schedlink;
+        pp->gfree_count--;
+        g->schedlink = s->gfree_head;
+        s->gfree_head = g->index;
+        s->gfree_count++;
+    }
+}
+
+/* Models: runtime.gfget: from the P's list, refilled from the global list 32 at a time. */
+sim_g *sim_gfget(sim_sched *s, sim_p *pp) {
+    if (pp->gfree_head < 0 && s->gfree_head >= 0) {
+        while (pp->gfree_count < SIM_GFREE_LOCAL_KEEP && s->gfree_head >= 0) {
+            sim_g *g = sim_g_at(s, s->gfree_head);
+            s->gfree_head = g->schedlink;
+            s->gfree_count--;
+            g->schedlink = pp->gfree_head;
+            pp->gfree_head = g->index;
+            pp->gfree_count++;
+        }
+    }
+    if (pp->gfree_head < 0) return NULL;
+    sim_g *g = sim_g_at(s, pp->gfree_head);
+    SIM_ASSERT(g->status == SIM_GDEAD);
+    pp->gfree_head = g->schedlink;
+    pp->gfree_count--;
+    g->schedlink = -1;
+    return g;
+}
+
+/* ---- [SECTION] running a G ----------------------------------------------------- */
+
+/* Models: runtime.execute: Grunning, and a new time slice unless inherited. */
+static void sim_execute(sim_sched *s, sim_m *m, int32_t gi, bool inherit_time, const char *why) {
+    sim_g *g = sim_g_at(s, gi);
+    sim_p *pp = &s->allp[m->p];
+    SIM_ASSERT(m->curg < 0);
+    SIM_ASSERT(g->m < 0);
+    sim_casgstatus(s, g, SIM_GRUNNABLE, SIM_GRUNNING);
+    m->curg = gi;
+    g->m = m->id;
+    if (!inherit_time) pp->schedtick++;
+    cJSON *o = sim_ev(s, "GoStart", m, g);
+    if (o) {
+        cJSON_AddBoolToObject(o, "inherit_time", inherit_time);
+        sim_trace_add_int(o, "schedtick", pp->schedtick);
+    }
+    sim_ev_why(s, o, why);
+    sim_m_activate(s, m, SIM_M_RUNNING, m->when_ns + SIM_COST_SCHEDULE_NS);
+}
+
+/* The running G's step ends: back to g0. Its M's state says what comes next. */
+void sim__to_g0(sim_sched *s, sim_g *g) {
+    SIM_ASSERT(s->curg == g->index);
+    sim_coro_switch(&g->coro, &s->g0);
+    SIM_ASSERT(s->curg == g->index); /* resumed by sim_step_run, on whichever M */
+}
+
+void sim_charge(sim_sched *s, int64_t ns) {
+    SIM_ASSERT(ns >= 0);
+    SIM_ASSERT(s->curg >= 0);
+    sim_m *m = sim_curm(s);
+    m->when_ns += ns;
+    s->now_ns = m->when_ns;
+    /* Go on while no other M can step first and no limit or trace tick is due. */
+    if (m->when_ns < s->horizon_ns && s->trace.count < s->opt.max_events) return;
+    sim__to_g0(s, sim_g_at(s, s->curg));
+}
+
+/* Models: runtime.gopark + park_m: Gwaiting, dropg, schedule on g0.
+ * Differs: no unlockf (single-threaded: nothing can race the park). */
+void sim_gopark(sim_sched *s, sim_waitreason reason, const char *why) {
+    SIM_ASSERT(s->curg >= 0);
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_m *m = sim_curm(s);
+    sim_casgstatus(s, g, SIM_GRUNNING, SIM_GWAITING);
+    g->waitreason = reason;
+    g->waitsince_ns = s->now_ns;
+    cJSON *o = sim_ev(s, "GoBlock", m, g);
+    if (o) cJSON_AddStringToObject(o, "reason", sim_waitreason_string(reason));
+    sim_ev_why(s, o, why);
+    m->curg = -1;
+    g->m = -1;
+    m->state = SIM_M_SCHEDULE;
+    m->when_ns += SIM_COST_PARK_NS;
+    sim__to_g0(s, g);
+}
+
+/* Models: runtime.goready/ready: Grunnable, the waker's runnext, wakep. */
+void sim_goready(sim_sched *s, sim_g *gp, const char *why) {
+    SIM_ASSERT(s->curm >= 0);
+    sim_casgstatus(s, gp, SIM_GWAITING, SIM_GRUNNABLE);
+    gp->waitreason = SIM_WAIT_ZERO;
+    sim_g *waker = s->curg >= 0 ? sim_g_at(s, s->curg) : NULL;
+    cJSON *o = sim_ev(s, "GoUnblock", sim_curm(s), gp);
+    if (o && waker) sim_trace_add_int(o, "by", waker->goid);
+    sim_ev_why(s, o, why);
+    sim_runqput(s, sim_curp(s), gp, true, "ready: the woken G takes the waker's runnext");
+    sim_wakep(s);
+}
+
+/* Models: runtime.goschedImpl: Grunnable, dropg, the global tail. */
+void sim_gosched(sim_sched *s) {
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_m *m = sim_curm(s);
+    sim_casgstatus(s, g, SIM_GRUNNING, SIM_GRUNNABLE);
+    cJSON *o = sim_ev(s, "GoStop", m, g);
+    if (o) cJSON_AddStringToObject(o, "reason", "runtime.Gosched");
+    sim_ev_why(s, o, "goschedImpl: Gosched puts the G on the global queue");
+    m->curg = -1;
+    g->m = -1;
+    sim_globrunqput(s, g, "goschedImpl: global tail");
+    m->state = SIM_M_SCHEDULE;
+    m->when_ns += SIM_COST_GOSCHED_NS;
+    sim__to_g0(s, g);
+}
+
+/* Models: runtime.goexit0 + gdestroy: Gdead, gfput, schedule. Never returns: the
+ * coroutine's stack stays with the dead G for reuse. */
+void sim_goexit0(sim_sched *s) {
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_m *m = sim_curm(s);
+    sim_frames_clear(s, g);
+    sim_casgstatus(s, g, SIM_GRUNNING, SIM_GDEAD);
+    sim_ev_why(s, sim_ev(s, "GoDestroy", m, g), "goexit0: the G is dead, its stack kept for reuse");
+    m->curg = -1;
+    g->m = -1;
+    sim_gfput(s, &s->allp[m->p], g);
+    m->state = SIM_M_SCHEDULE;
+    if (g->index == s->main_g) {
+        /* runtime.main: main.main returned, so the process exits. */
+        s->done = 1;
+        s->outcome = GMP_OUTCOME_OK;
+    }
+    s->switches++;
+    sim_coro_exit_to(&g->coro, &s->g0);
+    sim_throw("goexit0: a dead goroutine was resumed");
+}
+
+/* ---- [SECTION] finding work ---------------------------------------------------- */
+
+/* Models: runtime.stealWork: 4 passes over the Ps in a random coprime order; only the
+ * last pass may take a victim's runnext. Idle Ps are skipped.
+ * Differs: no timers to steal yet. */
+static int32_t sim_stealwork(sim_sched *s, sim_m *m, sim_p *pp) {
+    uint32_t n = (uint32_t)s->nprocs;
+    uint32_t coprimes[SIM_PROCS_MAX];
+    uint32_t ncop = 0;
+    for (uint32_t i = 1; i <= n; i++) {
+        uint32_t a = i, b = n; /* gcd(i, n) == 1 */
+        while (b != 0) { uint32_t t = a % b; a = b; b = t; }
+        if (a == 1) coprimes[ncop++] = i;
+    }
+    SIM_ASSERT(ncop >= 1);
+    for (int i = 0; i < SIM_STEAL_TRIES; i++) {
+        bool last = i == SIM_STEAL_TRIES - 1;
+        uint32_t r = sim_choose(s, SIM_CHOICE_STEAL_ORDER, n * ncop,
+                                "stealWork: stealOrder.start(cheaprand()): start P and coprime stride");
+        uint32_t pos = r % n, inc = coprimes[(r / n) % ncop];
+        for (uint32_t k = 0; k < n; k++, pos = (pos + inc) % n) {
+            sim_p *p2 = &s->allp[pos];
+            if (p2 == pp) continue;
+            m->when_ns += SIM_COST_STEAL_VICTIM_NS;
+            if (p2->status == SIM_PIDLE) continue; /* idlepMask */
+            int32_t gi = sim_runqsteal(s, pp, p2, last);
+            if (gi >= 0) return gi;
+        }
+    }
+    return -1;
+}
+
+/* Models: runtime.checkRunqsNoP: a former spinner's last look at every P's queue. */
+static bool sim_checkrunqsnop(sim_sched *s) {
+    for (int32_t i = 0; i < s->nprocs; i++) {
+        sim_p *p2 = &s->allp[i];
+        if (p2->status != SIM_PIDLE && !sim_runqempty(p2)) return true;
+    }
+    return false;
+}
+
+/* Models: runtime.findRunnable. Returns a G, or -1 when the M stopped (stopm).
+ * Differs: no GC, timers, netpoll or trace reader; one pass, no spinning in place. */
+static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, const char **why) {
+    for (int round = 0; round < 4; round++) { /* "goto top" is bounded: each retake of a P */
+        sim_p *pp = &s->allp[m->p];
+        *inherit_time = false;
+        int32_t gi;
+        if (pp->schedtick % SIM_SCHEDTICK_FAIRNESS == 0 && s->runqsize > 0) {
+            *why = "findRunnable: schedtick%61 global check";
+            gi = sim_globrunqget(s, pp, *why);
+            if (gi >= 0) return gi;
+        }
+        gi = sim_runqget(s, pp, inherit_time);
+        if (gi >= 0) {
+            *why = *inherit_time ? "findRunnable: runnext" : "findRunnable: local run queue";
+            return gi;
+        }
+        if (s->runqsize != 0) {
+            *why = "findRunnable: global run queue batch";
+            return sim_globrunqgetbatch(s, pp);
+        }
+        if (m->spinning || 2 * s->nmspinning < s->nprocs - s->npidle) {
+            if (!m->spinning) sim_becomespinning(s, m, "findRunnable: nothing local or global, spin to steal");
+            gi = sim_stealwork(s, m, pp);
+            if (gi >= 0) {
+                *why = "findRunnable: stealWork";
+                return gi;
+            }
+        }
+        if (s->runqsize != 0) {
+            *why = "findRunnable: global run queue batch";
+            return sim_globrunqgetbatch(s, pp);
+        }
+        sim_pidleput(s, sim_releasep(s, m, "findRunnable: no work, release the P"));
+        if (m->spinning) {
+            m->spinning = 0;
+            s->nmspinning--;
+            if (s->nmspinning < 0) sim_throw("findRunnable: negative nmspinning");
+            sim_mspin_trace(s, m, false, "findRunnable: no work found, stop spinning and recheck");
+            if (s->runqsize != 0 || sim_checkrunqsnop(s)) {
+                sim_p *p2 = sim_pidleget(s);
+                if (p2 != NULL) {
+                    sim_acquirep(s, m, p2, "findRunnable: work appeared during the recheck");
+                    sim_becomespinning(s, m, "findRunnable: recheck found work");
+                    continue;
+                }
+            }
+        }
+        sim_stopm(s, m);
+        return -1;
+    }
+    sim_throw("findRunnable: too many retries");
+}
+
+/* Models: runtime.schedule: findRunnable, resetspinning, execute.
+ * Differs: no locked Gs (startlockedm), no GC. */
+static void sim_schedule(sim_sched *s, sim_m *m) {
+    SIM_ASSERT(m->curg < 0);
+    SIM_ASSERT(m->p >= 0);
+    bool inherit_time = false;
+    const char *why = NULL;
+    int32_t gi = sim_findrunnable(s, m, &inherit_time, &why);
+    if (gi < 0) return;
+    if (m->spinning) sim_resetspinning(s, m);
+    sim_execute(s, m, gi, inherit_time, why);
+}
+
+/* ---- [SECTION] the event loop -------------------------------------------------- */
+
+/* The M to step next: the earliest; ties are a recorded decision among them in M id
+ * order. Sets horizon_ns to the earliest step of the others. -1 when none is active. */
+static int32_t sim_pick_m(sim_sched *s) {
+    int64_t best = INT64_MAX;
+    int32_t ntie = 0;
+    for (int32_t i = 0; i < s->mcount; i++) {
+        const sim_m *m = &s->allm[i];
+        if (m->state == SIM_M_IDLE) continue;
+        if (m->when_ns < best) {
+            best = m->when_ns;
+            ntie = 1;
+        } else if (m->when_ns == best) {
+            ntie++;
+        }
+    }
+    if (ntie == 0) return -1;
+    s->now_ns = best;
+    int32_t pick = 0;
+    if (ntie > 1) pick = (int32_t)sim_choose(s, SIM_CHOICE_TIE, (uint32_t)ntie,
+                                             "several Ms step at the same instant: which goes first");
+    int32_t chosen = -1;
+    int64_t horizon = INT64_MAX;
+    for (int32_t i = 0, k = 0; i < s->mcount; i++) {
+        const sim_m *m = &s->allm[i];
+        if (m->state == SIM_M_IDLE) continue;
+        if (m->when_ns == best && k++ == pick) {
+            chosen = i;
+            continue;
+        }
+        if (m->when_ns < horizon) horizon = m->when_ns;
+    }
+    SIM_ASSERT(chosen >= 0);
+    s->horizon_ns = horizon;
+    return chosen;
+}
+
+static void sim_step_run(sim_sched *s, sim_m *m) {
+    sim_g *g = sim_g_at(s, m->curg);
+    SIM_ASSERT(g->status == SIM_GRUNNING);
+    s->curg = g->index;
+    s->switches++;
+    sim_coro_switch(&s->g0, &g->coro);
+    s->curg = -1;
+}
+
+/* The earliest instant anything other than the stepping M is due; trace ticks and
+ * the time limit count as due so that a running G stops for them. */
+static void sim_clamp_horizon(sim_sched *s) {
+    if (s->opt.schedtrace_ms > 0 && s->schedtrace_next_ns < s->horizon_ns)
+        s->horizon_ns = s->schedtrace_next_ns;
+    if (s->opt.max_time_ns + 1 < s->horizon_ns) s->horizon_ns = s->opt.max_time_ns + 1;
+}
+
+void sim_loop(sim_sched *s) {
+    for (int64_t steps = 0; !s->done; steps++) {
+        SIM_ASSERT(steps < INT64_MAX);
+        if (s->trace.count >= s->opt.max_events) {
+            sim_finish(s, GMP_OUTCOME_LIMIT, "event limit reached (--max-events)");
+            break;
+        }
+        int32_t mi = sim_pick_m(s);
+        if (mi < 0) {
+            sim_checkdead(s);
+            break;
+        }
+        if (s->now_ns > s->opt.max_time_ns) {
+            sim_finish(s, GMP_OUTCOME_LIMIT, "virtual time limit reached (--max-time)");
+            break;
+        }
+        while (s->opt.schedtrace_ms > 0 && s->schedtrace_next_ns <= s->now_ns) {
+            sim_schedtrace(s, s->schedtrace_next_ns);
+            s->schedtrace_next_ns += s->opt.schedtrace_ms * 1000000;
+        }
+        sim_clamp_horizon(s);
+        sim_m *m = &s->allm[mi];
+        s->curm = mi;
+        if (m->state == SIM_M_RUNNING) sim_step_run(s, m);
+        else sim_schedule(s, m);
+        s->curm = -1;
+    }
+}
+
+/* ---- [SECTION] start-up -------------------------------------------------------- */
+
+/* Models: runtime.procresize at start-up + rt0's M0 taking P0. */
+void sim_sched_start(sim_sched *s) {
+    SIM_ASSERT(s->nprocs >= 1 && s->nprocs <= SIM_PROCS_MAX);
+    for (int32_t i = s->nprocs - 1; i >= 1; i--) sim_pidleput(s, &s->allp[i]);
+    sim_m *m0 = sim_newm(s);
+    s->curm = m0->id;
+    sim_acquirep(s, m0, &s->allp[0], "procresize: M0 takes P0");
+    m0->state = SIM_M_SCHEDULE;
+    m0->when_ns = 0;
+}

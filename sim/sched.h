@@ -1,0 +1,249 @@
+/* sim/sched.h: G, P, M and the scheduler's global state (the runtime's runtime2.go).
+ *
+ * Every object is referred to by index (int32_t, -1 for none), never by pointer, so
+ * that trace IDs are stable and nothing in the output depends on host addresses.
+ * G, P and M structs are never freed during a run: dead Gs go to free lists (gfput)
+ * and keep their stacks, as in the runtime.
+ */
+#ifndef SIM_SCHED_H
+#define SIM_SCHED_H
+
+#include <setjmp.h>
+#include <stdint.h>
+
+#include "coro.h"
+#include "gmpsim.h"
+#include "prng.h"
+#include "trace.h"
+
+/* ---- [SECTION] constants, named and valued as in the runtime ------------------ */
+
+enum {
+    SIM_RUNQ_LEN = 256,            /* len(p.runq) */
+    SIM_GOID_CACHE_BATCH = 16,     /* _GoidCacheBatch */
+    SIM_STEAL_TRIES = 4,           /* stealWork: stealTries */
+    SIM_SCHEDTICK_FAIRNESS = 61,   /* findRunnable: schedtick%61 */
+    SIM_STACK_MIN = 2048,          /* stackMin: a new G's stack, simulated bytes */
+    SIM_GFREE_LOCAL_MAX = 64,      /* gfput: spill to the global list at 64 ... */
+    SIM_GFREE_LOCAL_KEEP = 32,     /* ... until fewer than 32 remain; gfget refills 32 */
+    SIM_MAXMCOUNT = 10000,         /* sched.maxmcount */
+    SIM_PROCS_MAX = 256,
+    SIM_FRAMES_MAX = 64,           /* frames per goroutine (a Go stack has no such limit) */
+    SIM_ARG_WORDS_SHOWN = 10,      /* traceback prints at most 10 words, then "..." */
+};
+/* newproc: "function arguments too large for new goroutine" when siz >= _StackMin-5*RegSize. */
+#define SIM_NEWPROC_ARGS_MAX_BYTES (SIM_STACK_MIN - 5 * 8)
+
+/* Simulated address space: Go-like, deterministic, never a host address. */
+#define SIM_HEAP_BASE 0xc000010000ull   /* heap objects: closures, hchan, buffers */
+#define SIM_STACK_BASE 0xc001000000ull  /* stack k spans [base + k*2048, base + (k+1)*2048) */
+
+/* ---- [SECTION] G status (runtime2.go) ------------------------------------------ */
+/* Owners: _Grunnable: on a run queue, the stack is not owned. _Grunning: owned by the
+ * M in g.m, which holds a P. _Gwaiting: parked on a wait queue (chan, ...), the
+ * stack is not owned; only goready may change it. _Gdead: on a free list or just
+ * allocated, owned by whoever took it. All changes go through sim_casgstatus. */
+enum {
+    SIM_GIDLE = 0,
+    SIM_GRUNNABLE = 1,
+    SIM_GRUNNING = 2,
+    SIM_GSYSCALL = 3,
+    SIM_GWAITING = 4,
+    SIM_GDEAD = 6,
+    SIM_GPREEMPTED = 9,
+};
+/* P status: _Pidle on the idle list; _Prunning owned by an M. */
+enum { SIM_PIDLE = 0, SIM_PRUNNING = 1, SIM_PSYSCALL = 2, SIM_PGCSTOP = 3, SIM_PDEAD = 4 };
+
+/* Wait reasons: the runtime's strings (runtime2.go waitReasonStrings). */
+typedef enum sim_waitreason {
+    SIM_WAIT_ZERO = 0,
+    SIM_WAIT_CHAN_RECEIVE,
+    SIM_WAIT_CHAN_SEND,
+    SIM_WAIT_CHAN_RECEIVE_NIL,
+    SIM_WAIT_CHAN_SEND_NIL,
+    SIM_WAIT_SELECT,
+    SIM_WAIT_SELECT_NO_CASES,
+    SIM_WAIT_SEMACQUIRE,
+    SIM_WAIT_SLEEP,
+    SIM_WAIT_COUNT
+} sim_waitreason;
+
+/* M states: what its next step does. Not a runtime field: the runtime's Ms are
+ * threads whose state is where they are in the code. */
+typedef enum sim_mstate {
+    SIM_M_IDLE = 0,       /* on sched.midle, parked in stopm: not in the event loop */
+    SIM_M_SCHEDULE,       /* holds a P, next step runs schedule() */
+    SIM_M_RUNNING,        /* holds a P and curg, next step resumes curg */
+} sim_mstate;
+
+/* ---- [SECTION] objects --------------------------------------------------------- */
+
+typedef struct sim_slot {     /* a named local variable of a frame */
+    const char *name;
+    uint64_t addr;            /* simulated */
+    uint32_t size_bytes;
+    int32_t frame_index;
+} sim_slot;
+
+typedef struct sim_frame {
+    const char *name;         /* "main.worker" (string owned by the scenario) */
+    const char *file;         /* basename of the current line's file */
+    int32_t line;             /* the frame's current line (updated at each API call) */
+    uint64_t args_addr;       /* simulated address of the argument area */
+    uint32_t args_size_bytes;
+    uint64_t sp;              /* simulated: lowest address used by the frame so far */
+    uint64_t words[SIM_ARG_WORDS_SHOWN]; /* argument words for tracebacks */
+    uint32_t word_count;
+} sim_frame;
+
+typedef struct sim_sudog {    /* a G waiting on a channel (runtime.sudog) */
+    int32_t g;
+    int32_t next, prev;       /* sudog indices in the channel's waitq */
+    void *elem;               /* host pointer: the value on the waiter's own stack */
+    uint64_t elem_addr;       /* its simulated address */
+    struct sim_hchan *c;
+    int32_t success;
+} sim_sudog;
+
+typedef struct sim_g {
+    int64_t goid;
+    uint32_t status;
+    sim_waitreason waitreason;
+    int32_t index;            /* in sched.allg */
+    int32_t schedlink;        /* next G in a run or free list */
+    int32_t m;                /* the M running it, or -1 */
+    int32_t waiting;          /* sudog while parked on a channel, or -1 */
+    int32_t param;            /* the waker's sudog, set by goready's caller */
+    sim_coro coro;
+    sim_stack stack;          /* host stack, kept across reuse (gfput/gfget) */
+    sim_stack run_stack;      /* stack minus the top area that holds the arguments */
+    int32_t stack_ordinal;    /* k of the simulated stack span, kept with the stack */
+    int32_t has_stack;
+    gmp_func fn;
+    const char *start_name;   /* "main.worker" */
+    unsigned char *argbuf;    /* the closure's bytes (host heap, owned) */
+    uint32_t argbuf_cap_bytes;
+    uint32_t args_size_bytes;
+    uint64_t closure_addr;    /* simulated heap address of the closure */
+    uint32_t closure_cap_bytes;
+    int64_t parent_goid;
+    const char *created_by;   /* the creating frame's name */
+    const char *created_file;
+    int32_t created_line;
+    int64_t waitsince_ns;
+    sim_frame *frames;        /* frames[0] is the goroutine's entry function */
+    int32_t frame_count, frame_cap;
+    sim_slot *slots;
+    int32_t slot_count, slot_cap;
+} sim_g;
+
+typedef struct sim_p {
+    int32_t id;
+    uint32_t status;
+    uint32_t schedtick;       /* incremented on every scheduler call that does not inherit */
+    uint32_t syscalltick;
+    int32_t m;                /* the M holding it, or -1 */
+    int32_t link;             /* next idle P */
+    uint32_t runqhead, runqtail;
+    int32_t runq[SIM_RUNQ_LEN];
+    int32_t runnext;          /* G that runs next, inheriting the time slice, or -1 */
+    int64_t goidcache, goidcacheend;
+    int32_t gfree_head, gfree_count;
+} sim_p;
+
+typedef struct sim_m {
+    int32_t id;
+    sim_mstate state;
+    int32_t p, curg;
+    int32_t spinning;
+    int32_t link;             /* next idle M */
+    int64_t when_ns;          /* virtual time of its next step (when not idle) */
+} sim_m;
+
+typedef struct sim_hchan sim_hchan;
+
+typedef struct sim_var {      /* a heap int64 variable (gmp_var) */
+    const char *name;
+    uint64_t addr;
+    int64_t value;
+} sim_var;
+
+typedef struct sim_sched {
+    gmp_options opt;
+    const gmp_scenario *scn;
+    sim_prng prng;
+    sim_trace trace;
+    int64_t now_ns;
+    int64_t horizon_ns;       /* earliest step of any other M: the running G may go on until then */
+    int64_t schedtrace_next_ns;
+
+    sim_g **allg;
+    int32_t g_count, g_cap;
+    sim_p *allp;
+    int32_t nprocs;
+    sim_m *allm;
+    int32_t mcount;
+
+    int32_t runq_head, runq_tail, runqsize;  /* the global run queue */
+    int32_t pidle, npidle;
+    int32_t midle, nmidle;
+    int32_t nmspinning;
+    int32_t gfree_head, gfree_count;         /* sched.gFree */
+    int64_t goidgen;
+
+    sim_sudog *sudogs;
+    int32_t sudog_count, sudog_cap, sudog_free;
+    sim_hchan **chans;
+    int32_t chan_count, chan_cap;
+    sim_var *vars;
+    int32_t var_count, var_cap;
+
+    int32_t curm, curg;       /* the M stepping and the G running, or -1 on g0 */
+    sim_coro g0;
+    sim_stack_pool *stacks;
+    int32_t stack_count;
+    uint64_t heap_next;
+
+    int done;
+    gmp_outcome outcome;
+    char message[1024];
+    int64_t decisions, switches, gcreated;
+    int32_t main_g;
+    sigjmp_buf fault_jmp;
+} sim_sched;
+
+/* The one running simulation (gmp_run is not reentrant). */
+extern sim_sched *sim__S;
+
+const char *sim_waitreason_string(sim_waitreason r);
+const char *sim_gstatus_string(uint32_t status);
+/* Models: runtime.casgstatus. Throws unless g is in from. */
+void sim_casgstatus(sim_sched *s, sim_g *g, uint32_t from, uint32_t to);
+
+static inline sim_g *sim_g_at(sim_sched *s, int32_t i) {
+    return s->allg[i];
+}
+static inline sim_m *sim_curm(sim_sched *s) {
+    return &s->allm[s->curm];
+}
+static inline sim_p *sim_curp(sim_sched *s) {
+    return &s->allp[s->allm[s->curm].p];
+}
+
+/* ---- [SECTION] scheduler entry points (sched.c) --------------------------------- */
+
+void sim_sched_start(sim_sched *s);
+void sim_loop(sim_sched *s);
+void sim_wakep(sim_sched *s);
+void sim_gfput(sim_sched *s, sim_p *pp, sim_g *gp);
+sim_g *sim_gfget(sim_sched *s, sim_p *pp);
+/* Goroutine side (on the running G's stack): */
+void sim_charge(sim_sched *s, int64_t ns);
+void sim__to_g0(sim_sched *s, sim_g *g);
+void sim_gopark(sim_sched *s, sim_waitreason reason, const char *why);
+void sim_goready(sim_sched *s, sim_g *gp, const char *why);
+void sim_gosched(sim_sched *s);
+void sim_goexit0(sim_sched *s) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,16 @@
+/* tests/suites.h: the registry of Check suites (libuv's test-list.h). */
+#ifndef GMP_TEST_SUITES_H
+#define GMP_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *coro_suite(void);
+Suite *runq_suite(void);
+
+static Suite *(*const gmp_test_suites[])(void) = {
+    coro_suite,
+    runq_suite,
+    NULL,
+};
+
+#endif
