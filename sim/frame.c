@@ -40,7 +40,7 @@ int sim_frame_push(sim_sched *s, sim_g *g, const char *name, const void *args, u
     sim_frame *f = &g->frames[g->frame_count++];
     memset(f, 0, sizeof *f);
     f->name = name;
-    f->file = sim_basename(file);
+    f->file = file; /* raw __FILE__: sim_basename only when shown, it is on the hot path */
     f->line = line;
     f->args_size_bytes = size_bytes;
     f->args_addr = size_bytes ? args_addr : below;
@@ -64,7 +64,7 @@ int sim_frame_push(sim_sched *s, sim_g *g, const char *name, const void *args, u
         }
         sim_trace_add_addr(o, "args_addr", f->args_addr);
         sim_trace_add_int(o, "args_size", size_bytes);
-        cJSON_AddStringToObject(o, "file", f->file);
+        cJSON_AddStringToObject(o, "file", sim_basename(f->file));
         sim_trace_add_int(o, "line", line);
         sim_trace_emit(&s->trace, o);
     }
@@ -93,7 +93,7 @@ void sim_frames_clear(sim_sched *s, sim_g *g) {
 void sim_frame_set_line(sim_g *g, const char *file, int line) {
     if (g->frame_count == 0) return;
     sim_frame *f = &g->frames[g->frame_count - 1];
-    f->file = sim_basename(file);
+    f->file = file;
     f->line = line;
 }
 
@@ -103,6 +103,9 @@ uint64_t sim_slot_addr(sim_sched *s, sim_g *g, const char *name, uint32_t size_b
     SIM_ASSERT(name != NULL);
     while (*name == '&' || *name == ' ' || *name == '(') name++;
     int32_t top = g->frame_count - 1;
+    /* The names are string literals of call sites: pointer equality first (hot path). */
+    for (int32_t i = g->slot_count - 1; i >= 0 && g->slots[i].frame_index == top; i--)
+        if (g->slots[i].name == name) return g->slots[i].addr;
     for (int32_t i = g->slot_count - 1; i >= 0 && g->slots[i].frame_index == top; i--)
         if (strcmp(g->slots[i].name, name) == 0) return g->slots[i].addr;
     if (g->slot_count == g->slot_cap) {
@@ -127,7 +130,7 @@ static void sim_frame_print(const sim_frame *f, FILE *out) {
     for (uint32_t i = 0; i < f->word_count; i++)
         fprintf(out, "%s0x%llx", i ? ", " : "", (unsigned long long)f->words[i]);
     if (f->args_size_bytes > SIM_ARG_WORDS_SHOWN * 8) fprintf(out, ", ...");
-    fprintf(out, ")\n\t%s:%d\n", f->file, f->line);
+    fprintf(out, ")\n\t%s:%d\n", sim_basename(f->file), f->line);
 }
 
 void sim_traceback(sim_sched *s, const sim_g *g, FILE *out) {

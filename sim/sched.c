@@ -77,16 +77,11 @@ const char *sim_gstatus_string(uint32_t status) {
     }
 }
 
-void sim_casgstatus(sim_sched *s, sim_g *g, uint32_t from, uint32_t to) {
-    (void)s;
-    SIM_ASSERT(from != to);
-    if (g->status != from) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "casgstatus: bad incoming values: goroutine %lld is %s, expected %s",
-                 (long long)g->goid, sim_gstatus_string(g->status), sim_gstatus_string(from));
-        sim_throw(msg);
-    }
-    g->status = to;
+void sim__casgstatus_throw(const sim_g *g, uint32_t from) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "casgstatus: bad incoming values: goroutine %lld is %s, expected %s",
+             (long long)g->goid, sim_gstatus_string(g->status), sim_gstatus_string(from));
+    sim_throw(msg);
 }
 
 /* ---- [SECTION] event helpers --------------------------------------------------- */
@@ -595,8 +590,17 @@ void sim_loop(sim_sched *s) {
         sim_clamp_horizon(s);
         sim_m *m = &s->allm[mi];
         s->curm = mi;
-        if (m->state == SIM_M_RUNNING) sim_step_run(s, m);
-        else sim_schedule(s, m);
+        if (m->state == SIM_M_SCHEDULE) {
+            sim_schedule(s, m);
+            /* Fast path: the M found a G and is still strictly the earliest, so the next
+             * pick would choose it again without a decision: run the G at once. */
+            if (m->state == SIM_M_RUNNING && m->when_ns < s->horizon_ns && s->trace.count < s->opt.max_events) {
+                s->now_ns = m->when_ns;
+                sim_step_run(s, m);
+            }
+        } else {
+            sim_step_run(s, m);
+        }
         s->curm = -1;
     }
 }

@@ -88,7 +88,7 @@ typedef struct sim_slot {     /* a named local variable of a frame */
 
 typedef struct sim_frame {
     const char *name;         /* "main.worker" (string owned by the scenario) */
-    const char *file;         /* basename of the current line's file */
+    const char *file;         /* the current line's file, as __FILE__ gave it (show its basename) */
     int32_t line;             /* the frame's current line (updated at each API call) */
     uint64_t args_addr;       /* simulated address of the argument area */
     uint32_t args_size_bytes;
@@ -218,8 +218,13 @@ extern sim_sched *sim__S;
 
 const char *sim_waitreason_string(sim_waitreason r);
 const char *sim_gstatus_string(uint32_t status);
+void sim__casgstatus_throw(const sim_g *g, uint32_t from) __attribute__((noreturn));
 /* Models: runtime.casgstatus. Throws unless g is in from. */
-void sim_casgstatus(sim_sched *s, sim_g *g, uint32_t from, uint32_t to);
+static inline void sim_casgstatus(sim_sched *s, sim_g *g, uint32_t from, uint32_t to) {
+    (void)s;
+    if (__builtin_expect(g->status != from || from == to, 0)) sim__casgstatus_throw(g, from);
+    g->status = to;
+}
 
 static inline sim_g *sim_g_at(sim_sched *s, int32_t i) {
     return s->allg[i];

@@ -26,8 +26,13 @@ typedef struct sim_trace {
 #define SIM_FNV_PRIME 0x100000001b3ull
 
 void sim_trace_init(sim_trace *tr, FILE *out);
+cJSON *sim__trace_event_json(sim_trace *tr, int64_t index, int64_t t_ns, const char *ev);
 /* Starts an event: returns a cJSON object with i, t, ev, or NULL with no file. */
-cJSON *sim_trace_event(sim_trace *tr, int64_t t_ns, const char *ev);
+static inline cJSON *sim_trace_event(sim_trace *tr, int64_t t_ns, const char *ev) {
+    int64_t index = tr->count++;
+    if (tr->out == NULL) return NULL;
+    return sim__trace_event_json(tr, index, t_ns, ev);
+}
 /* Writes a line built by sim_trace_event (NULL is a no-op) and frees it. */
 void sim_trace_emit(sim_trace *tr, cJSON *obj);
 /* Writes a header or footer object (no i/t) and frees it. */
