@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, then builds and runs the whole suite three
+# times: the default build (asm coroutines), AddressSanitizer + UBSan, and the
+# ucontext coroutine backend.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/deps.sh
+run_suite() {
+  local dir=$1; shift
+  echo "== $dir: $*"
+  bash scripts/build.sh "$dir" "$@"
+  ctest --test-dir "$dir" --output-on-failure --timeout 1200
+}
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DGMPSIM_SANITIZE=ON
+run_suite build-ucontext -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIM_CORO_UCONTEXT=ON
+echo "all suites passed"
