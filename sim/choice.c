@@ -17,7 +17,15 @@ uint32_t sim_choose(sim_sched *s, sim_choice_kind kind, uint32_t n, const char *
     SIM_ASSERT(n >= 1);
     SIM_ASSERT(kind < SIM_CHOICE_KIND_COUNT);
     if (n == 1) return 0;
-    uint32_t c = sim_prng_n(&s->prng, n);
+    uint32_t c;
+    const gmp_strategy *st = s->opt.strategy;
+    if (st != NULL && st->choose != NULL) {
+        gmp_decision d = {.index = s->decisions, .t_ns = s->now_ns, .kind = sim_choice_names[kind], .n = n};
+        c = st->choose(st->ctx, &d);
+        if (c >= n) sim_throw("sim_choose: the strategy returned a choice out of range");
+    } else {
+        c = sim_prng_n(&s->prng, n);
+    }
     SIM_ASSERT(c < n);
     s->decisions++;
     cJSON *o = sim_trace_event(&s->trace, s->now_ns, "Decision");

@@ -270,7 +270,8 @@ static void sim_write_header(sim_sched *s) {
     sim_trace_add_int(h, "version", GMPSIM_FORMAT_VERSION);
     cJSON_AddStringToObject(h, "scenario", s->scn->name);
     sim_trace_add_int(h, "seed", (int64_t)s->opt.seed);
-    cJSON_AddStringToObject(h, "strategy", "random");
+    const gmp_strategy *st = s->opt.strategy;
+    cJSON_AddStringToObject(h, "strategy", st && st->name ? st->name : "random");
     cJSON *o = cJSON_AddObjectToObject(h, "options");
     sim_trace_add_int(o, "procs", s->opt.procs);
     char go[16];

@@ -162,6 +162,25 @@ typedef enum gmp_outcome {
 
 const char *gmp_outcome_name(gmp_outcome o); /* "ok", "deadlock", ... */
 
+/* A decision the scheduler asks for: wherever the real runtime's behaviour depends on
+ * chance or timing. Option 0 is the default; the options are ordered by what the
+ * decision kind documents (docs/schedule-format.md, "Decision"). */
+typedef struct gmp_decision {
+    int64_t index;             /* 0, 1, 2, ... within the run */
+    int64_t t_ns;              /* virtual time */
+    const char *kind;          /* "tie", "steal_order", ... */
+    uint32_t n;                /* number of options, >= 2 */
+} gmp_decision;
+
+/* A search strategy: chooses among a decision's options. NULL in gmp_options means the
+ * seeded random strategy (cheaprandn over the run's PRNG). choose must return a value
+ * in [0, d->n); one outside it ends the run with an internal error. */
+typedef struct gmp_strategy {
+    const char *name;          /* recorded in the header: "random", "replay", "pct:3", ... */
+    uint32_t (*choose)(void *ctx, const gmp_decision *d);
+    void *ctx;
+} gmp_strategy;
+
 typedef struct gmp_options {
     uint64_t seed;
     int32_t procs;             /* GOMAXPROCS, 1..256 */
@@ -173,6 +192,7 @@ typedef struct gmp_options {
     FILE *stdout_sink;         /* where gmp_printf output goes (NULL: stdout) */
     uint32_t stack_size_bytes; /* host stack per goroutine; 0: the default */
     int32_t yield_timeout_s;   /* host seconds a goroutine may run without an API call; 0: 10 */
+    const gmp_strategy *strategy; /* NULL: seeded random */
 } gmp_options;
 
 void gmp_options_default(gmp_options *opt);
