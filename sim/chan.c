@@ -6,33 +6,17 @@
 #include <string.h>
 
 #include "api.h"
+#include "chan.h"
 #include "check.h"
 #include "cost.h"
 #include "frame.h"
 #include "run.h"
 #include "sched.h"
 
-typedef struct sim_waitq {
-    int32_t first, last; /* sudog indices */
-} sim_waitq;
-
-struct sim_hchan {
-    uint32_t qcount;       /* total data in the queue */
-    uint32_t dataqsiz;     /* size of the circular queue */
-    unsigned char *buf;    /* host bytes of the ring */
-    uint64_t buf_addr;     /* simulated address of buf */
-    uint64_t addr;         /* simulated address of the hchan */
-    uint32_t elemsize;
-    uint32_t closed;
-    uint32_t sendx, recvx;
-    sim_waitq recvq, sendq;
-    int32_t id;
-};
-
 /* ---- [SECTION] sudogs and wait queues ------------------------------------------ */
 
 /* Models: runtime.acquireSudog (a pool; never freed during the run). */
-static int32_t sim_acquire_sudog(sim_sched *s) {
+int32_t sim_acquire_sudog(sim_sched *s) {
     if (s->sudog_free >= 0) {
         int32_t i = s->sudog_free;
         s->sudog_free = s->sudogs[i].next;
@@ -48,13 +32,13 @@ static int32_t sim_acquire_sudog(sim_sched *s) {
     return s->sudog_count++;
 }
 
-static void sim_release_sudog(sim_sched *s, int32_t i) {
+void sim_release_sudog(sim_sched *s, int32_t i) {
     SIM_ASSERT(i >= 0 && i < s->sudog_count);
     s->sudogs[i].next = s->sudog_free;
     s->sudog_free = i;
 }
 
-static void sim_waitq_enqueue(sim_sched *s, sim_waitq *q, int32_t sg) {
+void sim_waitq_enqueue(sim_sched *s, sim_waitq *q, int32_t sg) {
     sim_sudog *d = &s->sudogs[sg];
     d->next = -1;
     d->prev = q->last;
@@ -64,7 +48,7 @@ static void sim_waitq_enqueue(sim_sched *s, sim_waitq *q, int32_t sg) {
 }
 
 /* Models: runtime.(*waitq).dequeue (FIFO). */
-static int32_t sim_waitq_dequeue(sim_sched *s, sim_waitq *q) {
+int32_t sim_waitq_dequeue(sim_sched *s, sim_waitq *q) {
     int32_t sg = q->first;
     if (sg < 0) return -1;
     q->first = s->sudogs[sg].next;
@@ -139,7 +123,7 @@ gmp_chan gmp_make_chan_at(size_t elem_size_bytes, int64_t cap, const char *file,
 
 /* The hchan at a simulated address: channels are allocated in address order, so a
  * binary search. NULL for nil; a fatal error for an address that is no channel. */
-static sim_hchan *sim_chan_lookup(sim_sched *s, gmp_chan ch) {
+sim_hchan *sim_chan_lookup(sim_sched *s, gmp_chan ch) {
     if (ch.addr == 0) return NULL;
     int32_t lo = 0, hi = s->chan_count - 1;
     while (lo <= hi) {

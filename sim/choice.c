@@ -6,6 +6,7 @@
 static const char *const sim_choice_names[SIM_CHOICE_KIND_COUNT] = {
     [SIM_CHOICE_TIE] = "tie",
     [SIM_CHOICE_STEAL_ORDER] = "steal_order",
+    [SIM_CHOICE_SELECT_ORDER] = "select_order",
 };
 
 const char *sim_choice_kind_name(sim_choice_kind k) {

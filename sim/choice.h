@@ -16,6 +16,7 @@
 typedef enum sim_choice_kind {
     SIM_CHOICE_TIE = 0,       /* several Ms step at the same virtual instant: which first */
     SIM_CHOICE_STEAL_ORDER,   /* stealWork: stealOrder.start(cheaprand()) */
+    SIM_CHOICE_SELECT_ORDER,  /* selectgo: pollorder's cheaprandn(i+1), one per case after the first */
     SIM_CHOICE_KIND_COUNT
 } sim_choice_kind;
 

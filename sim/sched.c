@@ -57,6 +57,14 @@ static const char *const sim_waitreason_strings[SIM_WAIT_COUNT] = {
     [SIM_WAIT_SELECT_NO_CASES] = "select (no cases)",
     [SIM_WAIT_SEMACQUIRE] = "semacquire",
     [SIM_WAIT_SLEEP] = "sleep",
+    [SIM_WAIT_SYNC_MUTEX_LOCK] = "sync.Mutex.Lock",
+    [SIM_WAIT_SYNC_RWMUTEX_RLOCK] = "sync.RWMutex.RLock",
+    [SIM_WAIT_SYNC_RWMUTEX_LOCK] = "sync.RWMutex.Lock",
+    [SIM_WAIT_SYNC_WAITGROUP_WAIT] = "sync.WaitGroup.Wait",
+    [SIM_WAIT_SYNC_COND_WAIT] = "sync.Cond.Wait",
+    [SIM_WAIT_IO_WAIT] = "IO wait",
+    [SIM_WAIT_PREEMPTED] = "preempted",
+    [SIM_WAIT_PANICWAIT] = "panicwait",
 };
 
 const char *sim_waitreason_string(sim_waitreason r) {

@@ -66,6 +66,14 @@ typedef enum sim_waitreason {
     SIM_WAIT_SELECT_NO_CASES,
     SIM_WAIT_SEMACQUIRE,
     SIM_WAIT_SLEEP,
+    SIM_WAIT_SYNC_MUTEX_LOCK,     /* Go 1.20+; "semacquire" before */
+    SIM_WAIT_SYNC_RWMUTEX_RLOCK,  /* Go 1.20+ */
+    SIM_WAIT_SYNC_RWMUTEX_LOCK,   /* Go 1.20+ */
+    SIM_WAIT_SYNC_WAITGROUP_WAIT, /* Go 1.24+; "semacquire" before */
+    SIM_WAIT_SYNC_COND_WAIT,
+    SIM_WAIT_IO_WAIT,
+    SIM_WAIT_PREEMPTED,
+    SIM_WAIT_PANICWAIT,
     SIM_WAIT_COUNT
 } sim_waitreason;
 

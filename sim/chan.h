@@ -1,0 +1,32 @@
+/* sim/chan.h: channel internals shared with select (the runtime's hchan, waitq, sudog). */
+#ifndef SIM_CHAN_H
+#define SIM_CHAN_H
+
+#include "sched.h"
+
+typedef struct sim_waitq {
+    int32_t first, last; /* sudog indices */
+} sim_waitq;
+
+struct sim_hchan {
+    uint32_t qcount;       /* total data in the queue */
+    uint32_t dataqsiz;     /* size of the circular queue */
+    unsigned char *buf;    /* host bytes of the ring */
+    uint64_t buf_addr;     /* simulated address of buf */
+    uint64_t addr;         /* simulated address of the hchan */
+    uint32_t elemsize;
+    uint32_t closed;
+    uint32_t sendx, recvx;
+    sim_waitq recvq, sendq;
+    int32_t id;
+};
+
+int32_t sim_acquire_sudog(sim_sched *s);
+void sim_release_sudog(sim_sched *s, int32_t i);
+void sim_waitq_enqueue(sim_sched *s, sim_waitq *q, int32_t sg);
+/* Models: runtime.(*waitq).dequeue (FIFO). */
+int32_t sim_waitq_dequeue(sim_sched *s, sim_waitq *q);
+/* The hchan at a channel's simulated address; NULL for nil; fatal for anything else. */
+sim_hchan *sim_chan_lookup(sim_sched *s, gmp_chan ch);
+
+#endif
