@@ -48,7 +48,7 @@ static sim_g *sim_malg(sim_sched *s) {
     g->stack_ordinal = s->stack_count++;
     g->index = s->g_count;
     g->status = SIM_GIDLE;
-    g->schedlink = g->m = g->waiting = g->param = -1;
+    g->schedlink = g->m = g->waiting = g->param = g->timer = -1;
     s->allg[s->g_count++] = g;
     sim_casgstatus(s, g, SIM_GIDLE, SIM_GDEAD);
     return g;
@@ -100,18 +100,14 @@ static void sim_g_entry(void *arg) {
     sim_goexit0(s);
 }
 
-/* Models: runtime.newproc + newproc1: a G from gfget or malg, a goid from the P's
- * cache, the arguments copied (go1.16) or captured (go1.17+), the new G into runnext,
- * wakep. */
-void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_bytes, const char *argname,
-               const char *file, int line) {
-    sim_sched *s = sim_api_enter(file, line);
+/* Models: runtime.newproc1: a G from gfget or malg, a goid from the P's cache, the
+ * arguments copied (go1.16) or captured (go1.17+), the new G into runnext, wakep.
+ * parent is NULL for goroutines the runtime starts itself (time.goFunc). */
+static void sim_newproc(sim_sched *s, sim_g *parent, gmp_func fn, const char *goname, const void *args,
+                        uint32_t size, const char *argname, const char *created_by, const char *file, int line) {
     SIM_ASSERT(fn != NULL);
-    SIM_ASSERT(args != NULL || size_bytes == 0);
-    if (size_bytes >= SIM_NEWPROC_ARGS_MAX_BYTES)
-        sim_fatal(s, "newproc: function arguments too large for new goroutine");
-    uint32_t size = (uint32_t)size_bytes;
-    sim_g *parent = sim_g_at(s, s->curg);
+    SIM_ASSERT(args != NULL || size == 0);
+    if (size >= SIM_NEWPROC_ARGS_MAX_BYTES) sim_fatal(s, "newproc: function arguments too large for new goroutine");
     sim_p *pp = sim_curp(s);
     sim_g *g = sim_gfget(s, pp);
     bool reused = g != NULL;
@@ -126,8 +122,8 @@ void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_by
     g->goid = pp->goidcache++;
     g->fn = fn;
     g->start_name = goname;
-    g->parent_goid = parent->goid;
-    g->created_by = parent->frames[parent->frame_count - 1].name;
+    g->parent_goid = parent ? parent->goid : 0;
+    g->created_by = created_by;
     g->created_file = file;
     g->created_line = line;
     g->args_size_bytes = size;
@@ -139,7 +135,7 @@ void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_by
     if (o) {
         sim_trace_add_int(o, "m", s->curm);
         sim_trace_add_int(o, "p", pp->id);
-        sim_trace_add_int(o, "g", parent->goid);
+        sim_trace_add_int(o, "g", parent ? parent->goid : 0);
         sim_trace_add_int(o, "new_g", g->goid);
         cJSON_AddStringToObject(o, "fn", goname);
         sim_trace_add_addr(o, "stack_lo", sim_stack_hi_addr(g) - SIM_STACK_MIN);
@@ -147,16 +143,17 @@ void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_by
         cJSON_AddStringToObject(o, "file", sim_basename(file));
         sim_trace_add_int(o, "line", line);
         cJSON_AddBoolToObject(o, "reused", reused);
-        cJSON_AddStringToObject(o, "why", "newproc: a new goroutine");
+        cJSON_AddStringToObject(o, "why", parent ? "newproc: a new goroutine" : "newproc: started by the runtime");
         sim_trace_emit(&s->trace, o);
     }
     if (size > 0) {
-        const char *src_frame = parent->frames[parent->frame_count - 1].name;
-        uint64_t src_addr = sim_slot_addr(s, parent, argname ? argname : "args", size);
+        const char *src_frame = parent ? parent->frames[parent->frame_count - 1].name : created_by;
+        uint64_t src_addr = parent ? sim_slot_addr(s, parent, argname ? argname : "args", size) : 0;
+        const sim_g *src_g = parent ? parent : g;
         if (s->opt.go_minor <= 16) {
             unsigned char *dst = g->stack.hi - sim_round16(size);
             memcpy(dst, args, size);
-            sim_arg_copy_event(s, parent, src_frame, argname, src_addr, "stack", g,
+            sim_arg_copy_event(s, src_g, src_frame, argname, src_addr, "stack", g,
                                sim_stack_hi_addr(g) - ((size + 7u) & ~7u), "stack", dst, size,
                                "newproc1: memmove(spArg, argp, narg): the args onto the new G's stack (go1.16)");
         } else {
@@ -171,7 +168,7 @@ void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_by
                 g->closure_cap_bytes = (size + 15u) & ~15u;
             }
             memcpy(g->argbuf, args, size);
-            sim_arg_copy_event(s, parent, src_frame, argname, src_addr, "stack", g, g->closure_addr, "closure",
+            sim_arg_copy_event(s, src_g, src_frame, argname, src_addr, "stack", g, g->closure_addr, "closure",
                                g->argbuf, size,
                                "go statement: the args captured in a heap closure (go1.17+ wrapGoDefer)");
         }
@@ -179,7 +176,25 @@ void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_by
     sim_coro_init(&g->coro, &g->run_stack, sim_g_entry, g);
     sim_runqput(s, pp, g, true, "newproc: the new G takes runnext");
     sim_wakep(s); /* mainStarted */
+}
+
+/* Models: runtime.newproc: go fn(args) from a goroutine. */
+void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_bytes, const char *argname,
+               const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    if (size_bytes >= SIM_NEWPROC_ARGS_MAX_BYTES)
+        sim_fatal(s, "newproc: function arguments too large for new goroutine");
+    sim_g *parent = sim_g_at(s, s->curg);
+    sim_newproc(s, parent, fn, goname, args, (uint32_t)size_bytes, argname,
+                parent->frames[parent->frame_count - 1].name, file, line);
     sim_charge(s, SIM_COST_NEWPROC_NS);
+}
+
+/* A goroutine the runtime starts on g0 (time.goFunc for AfterFunc). */
+void sim_newproc_system(sim_sched *s, gmp_func fn, const char *goname, const void *args, uint32_t size,
+                        const char *created_by) {
+    SIM_ASSERT(s->curm >= 0);
+    sim_newproc(s, NULL, fn, goname, args, size, NULL, created_by, "time/sleep.go", 0);
 }
 
 void gmp_gosched_at(const char *file, int line) {

@@ -309,3 +309,44 @@ void sim_chans_free(sim_sched *s) {
     s->chans = NULL;
     s->chan_count = s->chan_cap = 0;
 }
+
+/* Models: runtime.sendTime (a timer's channel send, non-blocking as selectnbsend):
+ * runs on g0 while an M checks timers. The value is the virtual time. */
+void sim_chan_timer_send(sim_sched *s, uint64_t chan_addr, int64_t value, uint64_t timer_addr) {
+    SIM_ASSERT(s->curm >= 0);
+    sim_hchan *c = sim_chan_lookup(s, (gmp_chan){chan_addr});
+    SIM_ASSERT(c != NULL);
+    if (c->closed) return;
+    int32_t sg = sim_waitq_dequeue(s, &c->recvq);
+    uint32_t size = c->elemsize < sizeof value ? c->elemsize : (uint32_t)sizeof value;
+    if (sg >= 0) {
+        sim_sudog *d = &s->sudogs[sg];
+        sim_g *rg = sim_g_at(s, d->g);
+        if (d->elem && size) memcpy(d->elem, &value, size);
+        cJSON *o = sim_trace_event(&s->trace, s->now_ns, "ValueCopy");
+        if (o) {
+            sim_trace_add_int(o, "g", 0);
+            sim_trace_add_addr(o, "chan", c->addr);
+            sim_trace_add_int(o, "src_g", 0);
+            cJSON_AddStringToObject(o, "src_kind", "timer");
+            sim_trace_add_addr(o, "src_addr", timer_addr);
+            sim_trace_add_int(o, "dst_g", rg->goid);
+            cJSON_AddStringToObject(o, "dst_kind", "stack");
+            sim_trace_add_addr(o, "dst_addr", d->elem_addr);
+            sim_trace_add_int(o, "size", size);
+            sim_trace_add_hex(o, "bytes", &value, size);
+            cJSON_AddStringToObject(o, "why", "sendTime: the timer's value straight onto the parked receiver's stack");
+            sim_trace_emit(&s->trace, o);
+        }
+        d->success = 1;
+        rg->param = sg;
+        sim_goready(s, rg, "sendTime: a receiver was waiting on the timer's channel");
+        return;
+    }
+    if (c->qcount < c->dataqsiz) {
+        unsigned char *slot = c->buf + (size_t)c->sendx * c->elemsize;
+        if (size) memcpy(slot, &value, size);
+        if (++c->sendx == c->dataqsiz) c->sendx = 0;
+        c->qcount++;
+    }
+}

@@ -146,6 +146,8 @@ void sim_traceback(sim_sched *s, const sim_g *g, FILE *out) {
     if (g->parent_goid > 0)
         fprintf(out, "created by %s in goroutine %lld\n\t%s:%d\n", g->created_by, (long long)g->parent_goid,
                 sim_basename(g->created_file), g->created_line);
+    else if (g->created_by != NULL)
+        fprintf(out, "created by %s\n\t%s:%d\n", g->created_by, sim_basename(g->created_file), g->created_line);
 }
 
 void sim_dump_all(sim_sched *s, FILE *out) {

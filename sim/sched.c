@@ -42,6 +42,7 @@
 #include "frame.h"
 #include "run.h"
 #include "runq.h"
+#include "timer.h"
 
 sim_sched *sim__S;
 
@@ -361,6 +362,25 @@ void sim_gopark(sim_sched *s, sim_waitreason reason, const char *why) {
     sim__to_g0(s, g);
 }
 
+/* gopark whose unlock function arms a timer (resetForSleep): the G is parked first,
+ * then the timer goes into the heap of the P it parked on. */
+void sim_gopark_timer(sim_sched *s, sim_waitreason reason, const char *why, int32_t ti, int64_t when_ns) {
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_m *m = sim_curm(s);
+    sim_casgstatus(s, g, SIM_GRUNNING, SIM_GWAITING);
+    g->waitreason = reason;
+    g->waitsince_ns = s->now_ns;
+    cJSON *o = sim_ev(s, "GoBlock", m, g);
+    if (o) cJSON_AddStringToObject(o, "reason", sim_waitreason_string(reason));
+    sim_ev_why(s, o, why);
+    m->curg = -1;
+    g->m = -1;
+    m->state = SIM_M_SCHEDULE;
+    m->when_ns += SIM_COST_PARK_NS;
+    sim_timer_arm(s, ti, &s->allp[m->p], when_ns);
+    sim__to_g0(s, g);
+}
+
 /* Models: runtime.goready/ready: Grunnable, the waker's runnext, wakep. */
 void sim_goready(sim_sched *s, sim_g *gp, const char *why) {
     SIM_ASSERT(s->curm >= 0);
@@ -415,8 +435,8 @@ void sim_goexit0(sim_sched *s) {
 /* ---- [SECTION] finding work ---------------------------------------------------- */
 
 /* Models: runtime.stealWork: 4 passes over the Ps in a random coprime order; only the
- * last pass may take a victim's runnext. Idle Ps are skipped.
- * Differs: no timers to steal yet. */
+ * last pass may take a victim's runnext and runs victims' timers. Idle Ps are skipped
+ * for stealing. Differs: a Ready G from a timer is returned at once (no goto top). */
 static int32_t sim_stealwork(sim_sched *s, sim_m *m, sim_p *pp) {
     uint32_t n = (uint32_t)s->nprocs;
     uint32_t coprimes[SIM_PROCS_MAX];
@@ -436,6 +456,13 @@ static int32_t sim_stealwork(sim_sched *s, sim_m *m, sim_p *pp) {
             sim_p *p2 = &s->allp[pos];
             if (p2 == pp) continue;
             m->when_ns += SIM_COST_STEAL_VICTIM_NS;
+            /* The last pass runs the victim's expired timers here (timerpMask); what they
+             * ready lands in this P's runnext. */
+            if (last && p2->timer_count > 0 && sim_timers_check(s, p2) > 0) {
+                bool inherit = false;
+                int32_t gi = sim_runqget(s, pp, &inherit);
+                if (gi >= 0) return gi;
+            }
             if (p2->status == SIM_PIDLE) continue; /* idlepMask */
             int32_t gi = sim_runqsteal(s, pp, p2, last);
             if (gi >= 0) return gi;
@@ -460,6 +487,7 @@ static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, cons
         sim_p *pp = &s->allp[m->p];
         *inherit_time = false;
         int32_t gi;
+        if (pp->timer_count > 0) sim_timers_check(s, pp); /* pp.timers.check(now) */
         if (pp->schedtick % SIM_SCHEDTICK_FAIRNESS == 0 && s->runqsize > 0) {
             *why = "findRunnable: schedtick%61 global check";
             gi = sim_globrunqget(s, pp, *why);
@@ -500,6 +528,18 @@ static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, cons
                     continue;
                 }
             }
+        }
+        /* Nothing to run: block in netpoll until the next timer if no M already does
+         * (sched.lastpoll.Swap(0) != 0), else stopm. */
+        int64_t poll_until = sim_timers_next(s);
+        if (s->netpoll_m < 0 && poll_until != INT64_MAX) {
+            s->netpoll_m = m->id;
+            m->state = SIM_M_NETPOLL;
+            m->when_ns = poll_until > m->when_ns ? poll_until : m->when_ns;
+            cJSON *o = sim_ev(s, "MPoll", m, NULL);
+            if (o) sim_trace_add_int(o, "until", m->when_ns);
+            sim_ev_why(s, o, "findRunnable: no work, block in netpoll until the next timer");
+            return -1;
         }
         sim_stopm(s, m);
         return -1;
@@ -558,6 +598,22 @@ static int32_t sim_pick_m(sim_sched *s) {
     return chosen;
 }
 
+/* The M blocked in netpoll wakes (its timer is due, or netpollBreak): it takes an idle
+ * P and looks for work again (findRunnable after netpoll), else it stops. */
+static void sim_step_netpoll(sim_sched *s, sim_m *m) {
+    SIM_ASSERT(s->netpoll_m == m->id);
+    SIM_ASSERT(m->p < 0);
+    s->netpoll_m = -1;
+    sim_p *pp = sim_pidleget(s);
+    if (pp == NULL) {
+        sim_stopm(s, m);
+        return;
+    }
+    sim_acquirep(s, m, pp, "findRunnable: back from netpoll, take an idle P");
+    m->state = SIM_M_SCHEDULE;
+    sim_schedule(s, m);
+}
+
 static void sim_step_run(sim_sched *s, sim_m *m) {
     sim_g *g = sim_g_at(s, m->curg);
     SIM_ASSERT(g->status == SIM_GRUNNING);
@@ -606,6 +662,8 @@ void sim_loop(sim_sched *s) {
                 s->now_ns = m->when_ns;
                 sim_step_run(s, m);
             }
+        } else if (m->state == SIM_M_NETPOLL) {
+            sim_step_netpoll(s, m);
         } else {
             sim_step_run(s, m);
         }

@@ -83,6 +83,7 @@ typedef enum sim_mstate {
     SIM_M_IDLE = 0,       /* on sched.midle, parked in stopm: not in the event loop */
     SIM_M_SCHEDULE,       /* holds a P, next step runs schedule() */
     SIM_M_RUNNING,        /* holds a P and curg, next step resumes curg */
+    SIM_M_NETPOLL,        /* no P; blocked in netpoll until when_ns (the next timer), or broken */
 } sim_mstate;
 
 /* ---- [SECTION] objects --------------------------------------------------------- */
@@ -122,6 +123,7 @@ typedef struct sim_g {
     int32_t schedlink;        /* next G in a run or free list */
     int32_t m;                /* the M running it, or -1 */
     int32_t waiting;          /* sudog while parked on a channel, or -1 */
+    int32_t timer;            /* its sleep timer (runtime g.timer), or -1 */
     int32_t param;            /* the waker's sudog, set by goready's caller */
     sim_coro coro;
     sim_stack stack;          /* host stack, kept across reuse (gfput/gfget) */
@@ -158,6 +160,8 @@ typedef struct sim_p {
     int32_t runnext;          /* G that runs next, inheriting the time slice, or -1 */
     int64_t goidcache, goidcacheend;
     int32_t gfree_head, gfree_count;
+    int32_t *timers;          /* 4-ary min-heap of timer indices, by (when, seq) */
+    int32_t timer_count, timer_cap;
 } sim_p;
 
 typedef struct sim_m {
@@ -170,6 +174,7 @@ typedef struct sim_m {
 } sim_m;
 
 typedef struct sim_hchan sim_hchan;
+typedef struct sim_timer sim_timer;
 
 typedef struct sim_var {      /* a heap int64 variable (gmp_var) */
     const char *name;
@@ -206,6 +211,10 @@ typedef struct sim_sched {
     int32_t chan_count, chan_cap;
     sim_var *vars;
     int32_t var_count, var_cap;
+    sim_timer *timers;        /* every timer of the run, by index */
+    int32_t timer_count, timer_cap;
+    uint64_t timer_seq;
+    int32_t netpoll_m;        /* the M blocked in netpoll, or -1 (sched.lastpoll != 0) */
 
     int32_t curm, curg;       /* the M stepping and the G running, or -1 on g0 */
     sim_coro g0;
@@ -255,6 +264,7 @@ sim_g *sim_gfget(sim_sched *s, sim_p *pp);
 void sim_charge(sim_sched *s, int64_t ns);
 void sim__to_g0(sim_sched *s, sim_g *g);
 void sim_gopark(sim_sched *s, sim_waitreason reason, const char *why);
+void sim_gopark_timer(sim_sched *s, sim_waitreason reason, const char *why, int32_t ti, int64_t when_ns);
 void sim_goready(sim_sched *s, sim_g *gp, const char *why);
 void sim_gosched(sim_sched *s);
 void sim_goexit0(sim_sched *s) __attribute__((noreturn));

@@ -106,6 +106,25 @@ typedef struct gmp_chan {
 #define gmp_recv(ch, elemp) gmp_recv_at((ch), (elemp), #elemp, __FILE__, __LINE__)
 #define gmp_close(ch) gmp_close_at((ch), __FILE__, __LINE__)
 
+/* ---- [SECTION] time ----------------------------------------------------------- */
+
+/* time.Sleep(ns): ns <= 0 returns at once without yielding. */
+#define gmp_sleep(ns) gmp_sleep_at((ns), __FILE__, __LINE__)
+/* A timer or ticker: its simulated address. */
+typedef struct gmp_timer {
+    uint64_t addr;
+} gmp_timer;
+/* time.After(ns): a channel (cap 1) that receives the virtual time (int64) once. */
+#define gmp_after(ns) gmp_after_at((ns), __FILE__, __LINE__)
+/* t := time.NewTimer(ns); *c = t.C */
+#define gmp_new_timer(ns, c) gmp_new_timer_at((ns), (c), __FILE__, __LINE__)
+/* t := time.NewTicker(period); *c = t.C (Stop it with gmp_timer_stop) */
+#define gmp_new_ticker(period_ns, c) gmp_new_ticker_at((period_ns), (c), __FILE__, __LINE__)
+/* time.AfterFunc(ns, func() { fn(arg) }): fn runs in a new goroutine, args = &arg (int64). */
+#define gmp_after_func(ns, fn, arg) gmp_after_func_at((ns), (fn), "main." #fn, (arg), __FILE__, __LINE__)
+#define gmp_timer_stop(t) gmp_timer_stop_at((t), __FILE__, __LINE__)
+#define gmp_timer_reset(t, ns) gmp_timer_reset_at((t), (ns), __FILE__, __LINE__)
+
 /* ---- [SECTION] shared variables ----------------------------------------------- */
 
 /* An int64 variable that escaped to the heap (what a closure captures by reference).
@@ -144,6 +163,13 @@ gmp_chan gmp_make_chan_at(size_t elem_size_bytes, int64_t cap, const char *file,
 void gmp_send_at(gmp_chan ch, const void *elem, const char *elemname, const char *file, int line);
 bool gmp_recv_at(gmp_chan ch, void *elem, const char *elemname, const char *file, int line);
 void gmp_close_at(gmp_chan ch, const char *file, int line);
+void gmp_sleep_at(int64_t ns, const char *file, int line);
+gmp_chan gmp_after_at(int64_t ns, const char *file, int line);
+gmp_timer gmp_new_timer_at(int64_t ns, gmp_chan *c, const char *file, int line);
+gmp_timer gmp_new_ticker_at(int64_t period_ns, gmp_chan *c, const char *file, int line);
+gmp_timer gmp_after_func_at(int64_t ns, gmp_func fn, const char *goname, int64_t arg, const char *file, int line);
+bool gmp_timer_stop_at(gmp_timer t, const char *file, int line);
+bool gmp_timer_reset_at(gmp_timer t, int64_t ns, const char *file, int line);
 gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int line);
 int64_t gmp_load_at(gmp_var v, const char *file, int line);
 void gmp_store_at(gmp_var v, int64_t val, const char *file, int line);
