@@ -77,11 +77,11 @@ int32_t sim_timer_new(sim_sched *s, sim_timer_kind kind) {
     return ti;
 }
 
-static void sim_timer_event(sim_sched *s, const char *ev, const sim_timer *t, const char *why) {
+static void sim_timer_event(sim_sched *s, const char *ev, const sim_timer *t, int32_t p, const char *why) {
     cJSON *o = sim_trace_event(&s->trace, s->now_ns, ev);
     if (o == NULL) return;
     sim_trace_add_addr(o, "timer", t->addr);
-    sim_trace_add_int(o, "p", t->p);
+    sim_trace_add_int(o, "p", p); /* the P whose heap holds (held) it */
     sim_trace_add_int(o, "when", t->when_ns);
     static const char *const kinds[] = {"sleep", "chan", "func"};
     cJSON_AddStringToObject(o, "kind", kinds[t->kind]);
@@ -123,7 +123,7 @@ void sim_timer_arm(sim_sched *s, int32_t ti, sim_p *pp, int64_t when_ns) {
     int32_t i = pp->timer_count++;
     sim_heap_set(s, pp, i, ti);
     sim_timer_siftup(s, pp, i);
-    sim_timer_event(s, "TimerArm", t, "timer.modify: armed in the heap of the current P");
+    sim_timer_event(s, "TimerArm", t, t->p, "timer.modify: armed in the heap of the current P");
     sim_wakenetpoller(s, when_ns);
 }
 
@@ -136,9 +136,9 @@ int sim_timer_stop(sim_sched *s, int32_t ti) {
 
 
 /* Models: runtime.(*timer).unlockAndRun: what a timer does when it fires. */
-static void sim_timer_run(sim_sched *s, int32_t ti) {
+static void sim_timer_run(sim_sched *s, int32_t ti, int32_t heap_p) {
     sim_timer *t = &s->timers[ti];
-    sim_timer_event(s, "TimerFire", t, "timers.check: the timer expired");
+    sim_timer_event(s, "TimerFire", t, heap_p, "timers.check: the timer expired");
     switch (t->kind) {
     case SIM_TIMER_SLEEP: {
         sim_g *g = s->allg[t->g];
@@ -170,7 +170,7 @@ int32_t sim_timers_check(sim_sched *s, sim_p *pp) {
         int32_t ti = pp->timers[0];
         if (s->timers[ti].when_ns > s->now_ns) break;
         sim_heap_remove(s, pp, 0);
-        sim_timer_run(s, ti);
+        sim_timer_run(s, ti, pp->id);
         ran++;
     }
     return ran;
