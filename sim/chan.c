@@ -47,15 +47,24 @@ void sim_waitq_enqueue(sim_sched *s, sim_waitq *q, int32_t sg) {
     q->last = sg;
 }
 
-/* Models: runtime.(*waitq).dequeue (FIFO). */
+/* Models: runtime.(*waitq).dequeue (FIFO). A select's sudog whose G was already won
+ * by another case (g.selectDone CAS 0 -> 1 fails) is dropped and the next one taken:
+ * that G has not yet run its pass 3, which unlinks its losing sudogs. */
 int32_t sim_waitq_dequeue(sim_sched *s, sim_waitq *q) {
-    int32_t sg = q->first;
-    if (sg < 0) return -1;
-    q->first = s->sudogs[sg].next;
-    if (q->first >= 0) s->sudogs[q->first].prev = -1;
-    else q->last = -1;
-    s->sudogs[sg].next = s->sudogs[sg].prev = -1;
-    return sg;
+    for (;;) {
+        int32_t sg = q->first;
+        if (sg < 0) return -1;
+        q->first = s->sudogs[sg].next;
+        if (q->first >= 0) s->sudogs[q->first].prev = -1;
+        else q->last = -1;
+        s->sudogs[sg].next = s->sudogs[sg].prev = -1;
+        if (s->sudogs[sg].is_select) {
+            sim_g *gp = sim_g_at(s, s->sudogs[sg].g);
+            if (gp->select_done != 0) continue; /* selectDone.CompareAndSwap(0, 1) failed */
+            gp->select_done = 1;
+        }
+        return sg;
+    }
 }
 
 /* ---- [SECTION] copies ---------------------------------------------------------- */

@@ -113,6 +113,7 @@ typedef struct sim_sudog {    /* a G waiting on a channel (runtime.sudog) */
     uint64_t elem_addr;       /* its simulated address */
     struct sim_hchan *c;
     int32_t success;
+    int32_t is_select;        /* a select case's sudog: the G may already have won elsewhere */
 } sim_sudog;
 
 typedef struct sim_g {
@@ -125,6 +126,7 @@ typedef struct sim_g {
     int32_t waiting;          /* sudog while parked on a channel, or -1 */
     int32_t timer;            /* its sleep timer (runtime g.timer), or -1 */
     int32_t param;            /* the waker's sudog, set by goready's caller */
+    uint32_t select_done;     /* g.selectDone: set by the first waker of a parked select */
     sim_coro coro;
     sim_stack stack;          /* host stack, kept across reuse (gfput/gfget) */
     sim_stack run_stack;      /* stack minus the top area that holds the arguments */
