@@ -410,6 +410,24 @@ void sim_gosched(sim_sched *s) {
     sim__to_g0(s, g);
 }
 
+/* Models: runtime.goyield + goyield_m: like Gosched, but traced as a preemption and onto
+ * the LOCAL run queue's tail (semrelease's direct handoff: the woken G in runnext runs
+ * next on this P, inheriting the time slice). */
+void sim_goyield(sim_sched *s, const char *why) {
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_m *m = sim_curm(s);
+    sim_casgstatus(s, g, SIM_GRUNNING, SIM_GRUNNABLE);
+    cJSON *o = sim_ev(s, "GoStop", m, g);
+    if (o) cJSON_AddStringToObject(o, "reason", "preempted");
+    sim_ev_why(s, o, why);
+    m->curg = -1;
+    g->m = -1;
+    sim_runqput(s, sim_curp(s), g, false, "goyield_m: the local tail");
+    m->state = SIM_M_SCHEDULE;
+    m->when_ns += SIM_COST_GOSCHED_NS;
+    sim__to_g0(s, g);
+}
+
 /* Models: runtime.goexit0 + gdestroy: Gdead, gfput, schedule. Never returns: the
  * coroutine's stack stays with the dead G for reuse. */
 void sim_goexit0(sim_sched *s) {

@@ -269,6 +269,7 @@ void sim_gopark(sim_sched *s, sim_waitreason reason, const char *why);
 void sim_gopark_timer(sim_sched *s, sim_waitreason reason, const char *why, int32_t ti, int64_t when_ns);
 void sim_goready(sim_sched *s, sim_g *gp, const char *why);
 void sim_gosched(sim_sched *s);
+void sim_goyield(sim_sched *s, const char *why);
 void sim_goexit0(sim_sched *s) __attribute__((noreturn));
 
 #endif
