@@ -21,7 +21,10 @@ sim_sched *sim_api_enter(const char *file, int line) {
                 sim_basename(file), line);
         abort();
     }
-    sim_frame_set_line(sim_g_at(s, s->curg), file, line);
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_frame_set_line(g, file, line);
+    /* The function prologue's stack check: a G marked by preemptone stops here. */
+    if (g->preempt) sim_gopreempt_m(s, "morestack: g.preempt set, preempted at a call");
     return s;
 }
 
@@ -48,7 +51,7 @@ static sim_g *sim_malg(sim_sched *s) {
     g->stack_ordinal = s->stack_count++;
     g->index = s->g_count;
     g->status = SIM_GIDLE;
-    g->schedlink = g->m = g->waiting = g->param = g->timer = -1;
+    g->schedlink = g->m = g->waiting = g->param = g->timer = g->lockedm = -1;
     s->allg[s->g_count++] = g;
     sim_casgstatus(s, g, SIM_GIDLE, SIM_GDEAD);
     return g;
@@ -200,6 +203,24 @@ void sim_newproc_system(sim_sched *s, gmp_func fn, const char *goname, const voi
 void gmp_gosched_at(const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_gosched(s);
+}
+
+void gmp_syscall_at(int64_t ns, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    if (ns < 0) sim_fatal(s, "gmp_syscall: negative duration");
+    sim_entersyscall(s, ns, false);
+}
+
+void gmp_syscall_block_at(int64_t ns, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    if (ns < 0) sim_fatal(s, "gmp_syscall_block: negative duration");
+    sim_entersyscall(s, ns, true);
+}
+
+void gmp_io_wait_at(int64_t ns, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    if (ns < 0) sim_fatal(s, "gmp_io_wait: negative duration");
+    sim_io_wait(s, ns);
 }
 
 void gmp_work_at(int64_t ns, const char *file, int line) {

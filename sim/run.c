@@ -326,7 +326,7 @@ static int sim_sched_init(sim_sched *s, const gmp_scenario *scn, const gmp_optio
         pp->status = SIM_PIDLE;
         pp->m = pp->link = pp->runnext = pp->gfree_head = -1;
     }
-    s->runq_head = s->runq_tail = s->pidle = s->midle = s->gfree_head = s->sudog_free = s->netpoll_m = -1;
+    s->runq_head = s->runq_tail = s->pidle = s->midle = s->gfree_head = s->sudog_free = s->netpoll_m = s->sysmon_m = -1;
     s->curm = s->curg = s->main_g = -1;
     s->heap_next = SIM_HEAP_BASE;
     s->horizon_ns = INT64_MAX;
@@ -347,6 +347,7 @@ static void sim_sched_destroy(sim_sched *s) {
     free(s->allg);
     for (int32_t i = 0; s->allp && i < s->nprocs; i++) free(s->allp[i].timers);
     free(s->timers);
+    free(s->io_waiters);
     free(s->allp);
     free(s->allm);
     free(s->sudogs);

@@ -126,7 +126,7 @@ static void sim_m_activate(sim_sched *s, sim_m *m, sim_mstate state, int64_t whe
 /* ---- [SECTION] P and M lists --------------------------------------------------- */
 
 /* Models: runtime.pidleput (LIFO list). */
-static void sim_pidleput(sim_sched *s, sim_p *pp) {
+void sim_pidleput(sim_sched *s, sim_p *pp) {
     SIM_ASSERT(pp->m < 0);
     if (!sim_runqempty(pp)) sim_throw("pidleput: P has non-empty run queue");
     pp->status = SIM_PIDLE;
@@ -137,7 +137,7 @@ static void sim_pidleput(sim_sched *s, sim_p *pp) {
 }
 
 /* Models: runtime.pidleget. */
-static sim_p *sim_pidleget(sim_sched *s) {
+sim_p *sim_pidleget(sim_sched *s) {
     if (s->pidle < 0) return NULL;
     sim_p *pp = &s->allp[s->pidle];
     SIM_ASSERT(pp->status == SIM_PIDLE);
@@ -149,7 +149,7 @@ static sim_p *sim_pidleget(sim_sched *s) {
 }
 
 /* Models: runtime.acquirep/wirep. */
-static void sim_acquirep(sim_sched *s, sim_m *m, sim_p *pp, const char *why) {
+void sim_acquirep(sim_sched *s, sim_m *m, sim_p *pp, const char *why) {
     SIM_ASSERT(m->p < 0);
     SIM_ASSERT(pp->m < 0 && pp->status == SIM_PIDLE);
     m->p = pp->id;
@@ -159,7 +159,7 @@ static void sim_acquirep(sim_sched *s, sim_m *m, sim_p *pp, const char *why) {
 }
 
 /* Models: runtime.releasep. */
-static sim_p *sim_releasep(sim_sched *s, sim_m *m, const char *why) {
+sim_p *sim_releasep(sim_sched *s, sim_m *m, const char *why) {
     SIM_ASSERT(m->p >= 0);
     sim_p *pp = &s->allp[m->p];
     SIM_ASSERT(pp->m == m->id && pp->status == SIM_PRUNNING);
@@ -170,7 +170,7 @@ static sim_p *sim_releasep(sim_sched *s, sim_m *m, const char *why) {
 }
 
 /* Models: runtime.mget (idle M list, LIFO). */
-static sim_m *sim_mget(sim_sched *s) {
+sim_m *sim_mget(sim_sched *s) {
     if (s->midle < 0) return NULL;
     sim_m *m = &s->allm[s->midle];
     SIM_ASSERT(m->state == SIM_M_IDLE);
@@ -197,20 +197,20 @@ static void sim_becomespinning(sim_sched *s, sim_m *m, const char *why) {
 
 /* Models: runtime.newm + startm's wake: M ids count up from 0 as the runtime's do.
  * Differs: the runtime's M0 also runs sysmon on a separate M; not modelled yet. */
-static sim_m *sim_newm(sim_sched *s) {
+sim_m *sim_newm(sim_sched *s) {
     if (s->mcount >= SIM_MAXMCOUNT) {
         sim_throw("runtime: program exceeds 10000-thread limit");
     }
     sim_m *m = &s->allm[s->mcount];
     memset(m, 0, sizeof *m);
     m->id = s->mcount++;
-    m->p = m->curg = m->link = -1;
+    m->p = m->curg = m->link = m->oldp = m->lockedg = -1;
     m->state = SIM_M_IDLE;
     return m;
 }
 
 /* Models: runtime.startm(pp, spinning): an idle M, or a new one, gets pp and wakes. */
-static void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why) {
+void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why) {
     SIM_ASSERT(pp != NULL);
     sim_m *m = sim_mget(s);
     bool fresh = m == NULL;
@@ -242,7 +242,7 @@ void sim_wakep(sim_sched *s) {
 }
 
 /* Models: runtime.stopm: the M parks on the idle list until startm. */
-static void sim_stopm(sim_sched *s, sim_m *m) {
+void sim_stopm(sim_sched *s, sim_m *m) {
     SIM_ASSERT(m->p < 0 && m->curg < 0);
     SIM_ASSERT(!m->spinning);
     m->state = SIM_M_IDLE;
@@ -307,7 +307,7 @@ sim_g *sim_gfget(sim_sched *s, sim_p *pp) {
 /* ---- [SECTION] running a G ----------------------------------------------------- */
 
 /* Models: runtime.execute: Grunning, and a new time slice unless inherited. */
-static void sim_execute(sim_sched *s, sim_m *m, int32_t gi, bool inherit_time, const char *why) {
+void sim_execute(sim_sched *s, sim_m *m, int32_t gi, bool inherit_time, const char *why) {
     sim_g *g = sim_g_at(s, gi);
     sim_p *pp = &s->allp[m->p];
     SIM_ASSERT(m->curg < 0);
@@ -315,6 +315,7 @@ static void sim_execute(sim_sched *s, sim_m *m, int32_t gi, bool inherit_time, c
     sim_casgstatus(s, g, SIM_GRUNNABLE, SIM_GRUNNING);
     m->curg = gi;
     g->m = m->id;
+    g->preempt = 0; /* gp.preempt = false; stackguard0 restored */
     if (!inherit_time) pp->schedtick++;
     cJSON *o = sim_ev(s, "GoStart", m, g);
     if (o) {
@@ -335,12 +336,23 @@ void sim__to_g0(sim_sched *s, sim_g *g) {
 void sim_charge(sim_sched *s, int64_t ns) {
     SIM_ASSERT(ns >= 0);
     SIM_ASSERT(s->curg >= 0);
-    sim_m *m = sim_curm(s);
-    m->when_ns += ns;
-    s->now_ns = m->when_ns;
-    /* Go on while no other M can step first and no limit or trace tick is due. */
-    if (m->when_ns < s->horizon_ns && s->trace.count < s->opt.max_events) return;
-    sim__to_g0(s, sim_g_at(s, s->curg));
+    sim_g *g = sim_g_at(s, s->curg);
+    for (int round = 0;; round++) {
+        SIM_ASSERT(round < 1000000);
+        sim_m *m = sim_curm(s);
+        m->when_ns += ns;
+        s->now_ns = m->when_ns;
+        /* Go on while no other M can step first and no limit or trace tick is due. */
+        if (m->when_ns < s->horizon_ns && s->trace.count < s->opt.max_events) return;
+        sim__to_g0(s, g);
+        if (!g->preempt_async) return;
+        /* sysmon's SIGURG cut this charge short (asyncPreempt at the exact instant):
+         * the G is preempted, and spends the rest when it runs again. */
+        g->preempt_async = 0;
+        ns = g->work_left_ns;
+        g->work_left_ns = 0;
+        sim_gopreempt_m(s, "asyncPreempt: preempted by sysmon's signal, to the global queue");
+    }
 }
 
 /* Models: runtime.gopark + park_m: Gwaiting, dropg, schedule on g0.
@@ -426,6 +438,185 @@ void sim_goyield(sim_sched *s, const char *why) {
     m->state = SIM_M_SCHEDULE;
     m->when_ns += SIM_COST_GOSCHED_NS;
     sim__to_g0(s, g);
+}
+
+/* Models: runtime.gopreempt_m (goschedImpl with preempted=true): Grunnable, the global tail. */
+void sim_gopreempt_m(sim_sched *s, const char *why) {
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_m *m = sim_curm(s);
+    g->preempt = 0;
+    sim_casgstatus(s, g, SIM_GRUNNING, SIM_GRUNNABLE);
+    cJSON *o = sim_ev(s, "GoStop", m, g);
+    if (o) cJSON_AddStringToObject(o, "reason", "preempted");
+    sim_ev_why(s, o, why);
+    m->curg = -1;
+    g->m = -1;
+    sim_globrunqput(s, g, "gopreempt_m: a preempted G goes to the global tail");
+    m->state = SIM_M_SCHEDULE;
+    m->when_ns += SIM_COST_GOSCHED_NS;
+    sim__to_g0(s, g);
+}
+
+/* ---- [SECTION] syscalls and netpoll -------------------------------------------- */
+
+/* Models: runtime.handoffp (Go <= 1.25). Differs: no GC or trace work. */
+void sim_handoffp(sim_sched *s, sim_p *pp) {
+    SIM_ASSERT(pp->m < 0);
+    SIM_ASSERT(pp->status != SIM_PRUNNING);
+    pp->status = SIM_PIDLE; /* startm and pidleput both take an idle P */
+    if (!sim_runqempty(pp) || s->runqsize != 0) {
+        sim_startm(s, pp, false, "handoffp: the P has work, start an M for it");
+        return;
+    }
+    if (s->nmspinning + s->npidle == 0) {
+        s->nmspinning++; /* CAS 0 -> 1 */
+        sim_startm(s, pp, true, "handoffp: no spinning or idle M, start a spinning one");
+        return;
+    }
+    if (s->npidle == s->nprocs - 1 && s->netpoll_m < 0 &&
+        (sim_timers_next(s) != INT64_MAX || s->io_count > 0)) {
+        sim_startm(s, pp, false, "handoffp: the last running P and nobody polls: start an M to poll");
+        return;
+    }
+    int64_t when = pp->timer_count > 0 ? s->timers[pp->timers[0]].when_ns : 0;
+    sim_pidleput(s, pp);
+    cJSON *o = sim_ev(s, "ProcIdle", NULL, NULL);
+    if (o) sim_trace_add_int(o, "p", pp->id);
+    sim_ev_why(s, o, "handoffp: no work for the P, it goes idle");
+    if (when != 0 && s->netpoll_m < 0) sim_wakep(s); /* wakeNetPoller(when) */
+}
+
+/* Models: runtime.reentersyscall (block=false: the P stays _Psyscall for sysmon to
+ * retake) and entersyscallblock (block=true: handoffp at once). The G's M stays in the
+ * syscall for ns of virtual time, then exitsyscall runs on it (sim_step_exitsyscall). */
+void sim_entersyscall(sim_sched *s, int64_t ns, bool block) {
+    SIM_ASSERT(ns >= 0);
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_m *m = sim_curm(s);
+    sim_p *pp = sim_curp(s);
+    sim_casgstatus(s, g, SIM_GRUNNING, SIM_GSYSCALL);
+    cJSON *o = sim_ev(s, "GoSyscallBegin", m, g);
+    if (o) {
+        sim_trace_add_int(o, "dur", ns);
+        cJSON_AddBoolToObject(o, "blocking", block);
+    }
+    sim_ev_why(s, o, block ? "entersyscallblock: a blocking syscall hands its P off at once"
+                           : "entersyscall: the P stays in _Psyscall, for sysmon to retake");
+    m->syscalltick = pp->syscalltick;
+    m->oldp = pp->id;
+    if (block) {
+        sim_handoffp(s, sim_releasep(s, m, "entersyscallblock: release the P"));
+    } else {
+        pp->m = -1;
+        m->p = -1;
+        pp->status = SIM_PSYSCALL;
+    }
+    if (s->sysmon_wait) sim_sysmon_wake(s); /* entersyscall_sysmon */
+    m->state = SIM_M_SYSCALL;
+    m->when_ns += SIM_COST_SYSCALL_NS + ns;
+    sim__to_g0(s, g);
+}
+
+/* Models: runtime.exitsyscall: exitsyscallfast (the old P if still _Psyscall, else
+ * any idle P), else exitsyscall0 (an idle P, or the global queue and stopm). */
+static void sim_step_exitsyscall(sim_sched *s, sim_m *m) {
+    sim_g *g = sim_g_at(s, m->curg);
+    SIM_ASSERT(g->status == SIM_GSYSCALL);
+    SIM_ASSERT(m->p < 0);
+    sim_p *pp = NULL;
+    const char *why = NULL;
+    if (m->oldp >= 0 && s->allp[m->oldp].status == SIM_PSYSCALL) {
+        pp = &s->allp[m->oldp];
+        pp->status = SIM_PIDLE; /* CAS _Psyscall -> _Pidle, then wirep */
+        why = "exitsyscallfast: reacquired the P it had";
+    } else if ((pp = sim_pidleget(s)) != NULL) {
+        why = "exitsyscallfast: its P was retaken, took an idle P";
+    }
+    m->oldp = -1;
+    if (pp != NULL) {
+        sim_acquirep(s, m, pp, why);
+        pp->syscalltick++;
+        sim_casgstatus(s, g, SIM_GSYSCALL, SIM_GRUNNING);
+        sim_ev_why(s, sim_ev(s, "GoSyscallEnd", m, g), why);
+        m->state = SIM_M_RUNNING;
+        return;
+    }
+    /* exitsyscall0 on g0: no P to be had. */
+    sim_casgstatus(s, g, SIM_GSYSCALL, SIM_GRUNNABLE);
+    sim_ev_why(s, sim_ev(s, "GoSyscallEndBlocked", m, g),
+               "exitsyscall0: no P for the G: the global queue, and the M stops");
+    m->curg = -1;
+    g->m = -1;
+    sim_globrunqput(s, g, "exitsyscall0: no idle P, the G to the global queue");
+    sim_stopm(s, m);
+}
+
+static int sim_io_less(const sim_sched *s, int32_t a, int32_t b) {
+    const sim_g *ga = s->allg[a], *gb = s->allg[b];
+    if (ga->io_ready_ns != gb->io_ready_ns) return ga->io_ready_ns < gb->io_ready_ns;
+    return ga->goid < gb->goid;
+}
+
+/* The G parks in "IO wait" without holding its M; netpoll readies it when its simulated
+ * I/O completes (poll_runtime_pollWait + netpollblock). */
+void sim_io_wait(sim_sched *s, int64_t ns) {
+    sim_g *g = sim_g_at(s, s->curg);
+    if (s->io_count == s->io_cap) {
+        int32_t cap = s->io_cap ? s->io_cap * 2 : 16;
+        int32_t *n = realloc(s->io_waiters, (size_t)cap * sizeof *n);
+        if (n == NULL) sim_throw("sim_io_wait: out of memory");
+        s->io_waiters = n;
+        s->io_cap = cap;
+    }
+    g->io_ready_ns = s->now_ns + ns;
+    int32_t i = s->io_count++; /* sorted insert: few waiters, O(n) is fine */
+    while (i > 0 && sim_io_less(s, g->index, s->io_waiters[i - 1])) {
+        s->io_waiters[i] = s->io_waiters[i - 1];
+        i--;
+    }
+    s->io_waiters[i] = g->index;
+    /* Like a new timer, new I/O must be seen by the poller (netpollBreak) or an M. */
+    if (s->netpoll_m >= 0) {
+        sim_m *pm = &s->allm[s->netpoll_m];
+        if (pm->when_ns > g->io_ready_ns) pm->when_ns = g->io_ready_ns;
+        if (pm->when_ns < s->horizon_ns) s->horizon_ns = pm->when_ns;
+    }
+    sim_gopark(s, SIM_WAIT_IO_WAIT, "netpollblock: park until the simulated I/O is ready");
+}
+
+int64_t sim_netpoll_next(const sim_sched *s) {
+    return s->io_count > 0 ? s->allg[s->io_waiters[0]]->io_ready_ns : INT64_MAX;
+}
+
+int32_t sim_netpoll(sim_sched *s, int32_t *out, int32_t cap) {
+    int32_t n = 0;
+    while (n < cap && s->io_count > 0 && s->allg[s->io_waiters[0]]->io_ready_ns <= s->now_ns) {
+        out[n++] = s->io_waiters[0];
+        memmove(s->io_waiters, s->io_waiters + 1, (size_t)(--s->io_count) * sizeof *s->io_waiters);
+    }
+    s->lastpoll_ns = s->now_ns;
+    return n;
+}
+
+/* Models: runtime.injectglist (tip): with no P, all to the global queue and an M per idle
+ * P; with a P, as many to the global queue as there are idle Ps (each gets an M), the
+ * rest to the local queue. */
+void sim_injectglist(sim_sched *s, int32_t *gs, int32_t n) {
+    for (int32_t i = 0; i < n; i++) {
+        sim_g *g = sim_g_at(s, gs[i]);
+        sim_casgstatus(s, g, SIM_GWAITING, SIM_GRUNNABLE);
+        g->waitreason = SIM_WAIT_ZERO;
+        cJSON *o = sim_ev(s, "GoUnblock", NULL, g);
+        sim_ev_why(s, o, "netpoll: the G's I/O is ready");
+    }
+    sim_m *m = s->curm >= 0 ? &s->allm[s->curm] : NULL;
+    int32_t to_global = (m == NULL || m->p < 0) ? n : (n < s->npidle ? n : s->npidle);
+    for (int32_t i = 0; i < to_global; i++)
+        sim_globrunqput(s, sim_g_at(s, gs[i]), "injectglist: to the global queue, for an idle P");
+    for (int32_t i = 0; i < to_global && s->npidle > 0; i++)
+        sim_startm(s, sim_pidleget(s), false, "injectglist: start an M for an idle P");
+    for (int32_t i = to_global; i < n; i++)
+        sim_runqput(s, &s->allp[m->p], sim_g_at(s, gs[i]), false, "injectglist: to the local queue");
 }
 
 /* Models: runtime.goexit0 + gdestroy: Gdead, gfput, schedule. Never returns: the
@@ -520,6 +711,19 @@ static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, cons
             *why = "findRunnable: global run queue batch";
             return sim_globrunqgetbatch(s, pp);
         }
+        if (s->io_count > 0 && s->netpoll_m < 0 && sim_netpoll_next(s) <= s->now_ns) {
+            int32_t list[64];
+            int32_t n = sim_netpoll(s, list, 64);
+            if (n > 0) { /* netpoll(0): run the first, inject the rest */
+                sim_injectglist(s, list + 1, n - 1);
+                sim_g *g = sim_g_at(s, list[0]);
+                sim_casgstatus(s, g, SIM_GWAITING, SIM_GRUNNABLE);
+                g->waitreason = SIM_WAIT_ZERO;
+                sim_ev_why(s, sim_ev(s, "GoUnblock", NULL, g), "netpoll: the G's I/O is ready");
+                *why = "findRunnable: non-blocking netpoll found a ready G";
+                return g->index;
+            }
+        }
         if (m->spinning || 2 * s->nmspinning < s->nprocs - s->npidle) {
             if (!m->spinning) sim_becomespinning(s, m, "findRunnable: nothing local or global, spin to steal");
             gi = sim_stealwork(s, m, pp);
@@ -550,6 +754,8 @@ static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, cons
         /* Nothing to run: block in netpoll until the next timer if no M already does
          * (sched.lastpoll.Swap(0) != 0), else stopm. */
         int64_t poll_until = sim_timers_next(s);
+        int64_t io_next = sim_netpoll_next(s);
+        if (io_next < poll_until) poll_until = io_next;
         if (s->netpoll_m < 0 && poll_until != INT64_MAX) {
             s->netpoll_m = m->id;
             m->state = SIM_M_NETPOLL;
@@ -567,7 +773,7 @@ static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, cons
 
 /* Models: runtime.schedule: findRunnable, resetspinning, execute.
  * Differs: no locked Gs (startlockedm), no GC. */
-static void sim_schedule(sim_sched *s, sim_m *m) {
+void sim_schedule(sim_sched *s, sim_m *m) {
     SIM_ASSERT(m->curg < 0);
     SIM_ASSERT(m->p >= 0);
     bool inherit_time = false;
@@ -596,6 +802,10 @@ static int32_t sim_pick_m(sim_sched *s) {
         }
     }
     if (ntie == 0) return -1;
+    bool user_m = false; /* checkdead: mcount - nmidle - nmsys > 0 */
+    for (int32_t i = 0; i < s->mcount && !user_m; i++)
+        user_m = s->allm[i].state != SIM_M_IDLE && !s->allm[i].is_sys;
+    if (!user_m) return -1;
     s->now_ns = best;
     int32_t pick = 0;
     if (ntie > 1) pick = (int32_t)sim_choose(s, SIM_CHOICE_TIE, (uint32_t)ntie,
@@ -622,13 +832,25 @@ static void sim_step_netpoll(sim_sched *s, sim_m *m) {
     SIM_ASSERT(s->netpoll_m == m->id);
     SIM_ASSERT(m->p < 0);
     s->netpoll_m = -1;
+    int32_t list[64];
+    int32_t n = sim_netpoll(s, list, 64);
     sim_p *pp = sim_pidleget(s);
     if (pp == NULL) {
+        sim_injectglist(s, list, n);
         sim_stopm(s, m);
         return;
     }
     sim_acquirep(s, m, pp, "findRunnable: back from netpoll, take an idle P");
     m->state = SIM_M_SCHEDULE;
+    if (n > 0) {
+        sim_injectglist(s, list + 1, n - 1);
+        sim_g *g = sim_g_at(s, list[0]);
+        sim_casgstatus(s, g, SIM_GWAITING, SIM_GRUNNABLE);
+        g->waitreason = SIM_WAIT_ZERO;
+        sim_ev_why(s, sim_ev(s, "GoUnblock", NULL, g), "netpoll: the G's I/O is ready");
+        sim_execute(s, m, g->index, false, "findRunnable: netpoll returned a ready G");
+        return;
+    }
     sim_schedule(s, m);
 }
 
@@ -682,6 +904,10 @@ void sim_loop(sim_sched *s) {
             }
         } else if (m->state == SIM_M_NETPOLL) {
             sim_step_netpoll(s, m);
+        } else if (m->state == SIM_M_SYSCALL) {
+            sim_step_exitsyscall(s, m);
+        } else if (m->state == SIM_M_SYSMON) {
+            sim_sysmon_step(s, m);
         } else {
             sim_step_run(s, m);
         }
@@ -700,4 +926,5 @@ void sim_sched_start(sim_sched *s) {
     sim_acquirep(s, m0, &s->allp[0], "procresize: M0 takes P0");
     m0->state = SIM_M_SCHEDULE;
     m0->when_ns = 0;
+    sim_sysmon_start(s); /* runtime.main: newm(sysmon) */
 }

@@ -9,6 +9,7 @@
 #define SIM_SCHED_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "coro.h"
@@ -84,6 +85,8 @@ typedef enum sim_mstate {
     SIM_M_SCHEDULE,       /* holds a P, next step runs schedule() */
     SIM_M_RUNNING,        /* holds a P and curg, next step resumes curg */
     SIM_M_NETPOLL,        /* no P; blocked in netpoll until when_ns (the next timer), or broken */
+    SIM_M_SYSCALL,        /* its G is in a syscall until when_ns; the P is _Psyscall or handed off */
+    SIM_M_SYSMON,         /* the sysmon M (no P): wakes at when_ns */
 } sim_mstate;
 
 /* ---- [SECTION] objects --------------------------------------------------------- */
@@ -125,6 +128,11 @@ typedef struct sim_g {
     int32_t m;                /* the M running it, or -1 */
     int32_t waiting;          /* sudog while parked on a channel, or -1 */
     int32_t timer;            /* its sleep timer (runtime g.timer), or -1 */
+    int32_t preempt;          /* g.preempt: preempt at the next API call (stackguard0) */
+    int32_t preempt_async;    /* the SIGURG arrived: its current charge was cut */
+    int64_t work_left_ns;     /* what remains of the cut charge */
+    int32_t lockedm;          /* the M it is locked to (LockOSThread), or -1 */
+    int64_t io_ready_ns;      /* IO wait: when its simulated I/O completes */
     int32_t param;            /* the waker's sudog, set by goready's caller */
     uint32_t select_done;     /* g.selectDone: set by the first waker of a parked select */
     sim_coro coro;
@@ -162,6 +170,10 @@ typedef struct sim_p {
     int32_t runnext;          /* G that runs next, inheriting the time slice, or -1 */
     int64_t goidcache, goidcacheend;
     int32_t gfree_head, gfree_count;
+    uint32_t sysmon_schedtick;      /* p.sysmontick: what sysmon saw last */
+    int64_t sysmon_schedwhen_ns;
+    uint32_t sysmon_syscalltick;
+    int64_t sysmon_syscallwhen_ns;
     int32_t *timers;          /* 4-ary min-heap of timer indices, by (when, seq) */
     int32_t timer_count, timer_cap;
 } sim_p;
@@ -171,6 +183,10 @@ typedef struct sim_m {
     sim_mstate state;
     int32_t p, curg;
     int32_t spinning;
+    int32_t oldp;             /* the P it had when it entered a syscall, or -1 */
+    uint32_t syscalltick;     /* the P's syscalltick when it entered the syscall */
+    int32_t is_sys;           /* a system M (sysmon): checkdead does not count it */
+    int32_t lockedg;          /* the G locked to it (LockOSThread), or -1 */
     int32_t link;             /* next idle M */
     int64_t when_ns;          /* virtual time of its next step (when not idle) */
 } sim_m;
@@ -213,10 +229,19 @@ typedef struct sim_sched {
     int32_t chan_count, chan_cap;
     sim_var *vars;
     int32_t var_count, var_cap;
+    struct sim_sync *sync;    /* sync objects and semaphores (sema.c), NULL until the first */
     sim_timer *timers;        /* every timer of the run, by index */
     int32_t timer_count, timer_cap;
     uint64_t timer_seq;
     int32_t netpoll_m;        /* the M blocked in netpoll, or -1 (sched.lastpoll != 0) */
+    int64_t lastpoll_ns;      /* when netpoll was last polled */
+    int32_t *io_waiters;      /* Gs parked in "IO wait", by (io_ready_ns, goid) */
+    int32_t io_count, io_cap;
+    int32_t sysmon_m;         /* the sysmon M, or -1 */
+    int32_t sysmon_idle;      /* sysmon's idle cycles */
+    int64_t sysmon_delay_us;
+    int32_t sysmon_wait;      /* sysmon in deep sleep (sched.sysmonwait) */
+    int32_t nmsys;
 
     int32_t curm, curg;       /* the M stepping and the G running, or -1 on g0 */
     sim_coro g0;
@@ -258,6 +283,32 @@ static inline sim_p *sim_curp(sim_sched *s) {
 /* ---- [SECTION] scheduler entry points (sched.c) --------------------------------- */
 
 void sim_sched_start(sim_sched *s);
+/* P and M lists and hand-overs (g0 side); each models the runtime function of its name. */
+void sim_pidleput(sim_sched *s, sim_p *pp);
+sim_p *sim_pidleget(sim_sched *s);
+void sim_acquirep(sim_sched *s, sim_m *m, sim_p *pp, const char *why);
+sim_p *sim_releasep(sim_sched *s, sim_m *m, const char *why);
+sim_m *sim_mget(sim_sched *s);
+sim_m *sim_newm(sim_sched *s);
+void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why);
+void sim_stopm(sim_sched *s, sim_m *m);
+void sim_execute(sim_sched *s, sim_m *m, int32_t gi, bool inherit_time, const char *why);
+void sim_schedule(sim_sched *s, sim_m *m);
+/* Models: runtime.handoffp: starts an M for pp when there is work for it, else idles it. */
+void sim_handoffp(sim_sched *s, sim_p *pp);
+/* Models: runtime.injectglist: readies a list of Gs (from netpoll) from g0. */
+void sim_injectglist(sim_sched *s, int32_t *gs, int32_t n);
+/* Models: runtime.netpoll(0): pops the Gs whose I/O completed by now into out. */
+int32_t sim_netpoll(sim_sched *s, int32_t *out, int32_t cap);
+int64_t sim_netpoll_next(const sim_sched *s);
+/* Goroutine side: */
+void sim_entersyscall(sim_sched *s, int64_t ns, bool block);
+void sim_gopreempt_m(sim_sched *s, const char *why);
+void sim_io_wait(sim_sched *s, int64_t ns);
+/* sysmon (sysmon.c) */
+void sim_sysmon_start(sim_sched *s);
+void sim_sysmon_step(sim_sched *s, sim_m *m);
+void sim_sysmon_wake(sim_sched *s);
 void sim_loop(sim_sched *s);
 void sim_wakep(sim_sched *s);
 void sim_gfput(sim_sched *s, sim_p *pp, sim_g *gp);

@@ -125,6 +125,18 @@ typedef struct gmp_timer {
 #define gmp_timer_stop(t) gmp_timer_stop_at((t), __FILE__, __LINE__)
 #define gmp_timer_reset(t, ns) gmp_timer_reset_at((t), (ns), __FILE__, __LINE__)
 
+/* ---- [SECTION] syscalls and I/O -------------------------------------------------- */
+
+/* A system call that blocks its M (thread) for ns: entersyscall leaves the P in
+ * _Psyscall; exitsyscall takes it back if sysmon has not retaken it (one sysmon tick,
+ * 20 us or more), else any idle P, else the G goes to the global queue. */
+#define gmp_syscall(ns) gmp_syscall_at((ns), __FILE__, __LINE__)
+/* A syscall known to block (entersyscallblock): the P is handed off at once. */
+#define gmp_syscall_block(ns) gmp_syscall_block_at((ns), __FILE__, __LINE__)
+/* Network I/O that completes after ns: the G parks in "IO wait" without holding its M;
+ * netpoll (findRunnable, a blocked poller, or sysmon) readies it. */
+#define gmp_io_wait(ns) gmp_io_wait_at((ns), __FILE__, __LINE__)
+
 /* ---- [SECTION] shared variables ----------------------------------------------- */
 
 /* An int64 variable that escaped to the heap (what a closure captures by reference).
@@ -164,6 +176,9 @@ void gmp_send_at(gmp_chan ch, const void *elem, const char *elemname, const char
 bool gmp_recv_at(gmp_chan ch, void *elem, const char *elemname, const char *file, int line);
 void gmp_close_at(gmp_chan ch, const char *file, int line);
 void gmp_sleep_at(int64_t ns, const char *file, int line);
+void gmp_syscall_at(int64_t ns, const char *file, int line);
+void gmp_syscall_block_at(int64_t ns, const char *file, int line);
+void gmp_io_wait_at(int64_t ns, const char *file, int line);
 gmp_chan gmp_after_at(int64_t ns, const char *file, int line);
 gmp_timer gmp_new_timer_at(int64_t ns, gmp_chan *c, const char *file, int line);
 gmp_timer gmp_new_ticker_at(int64_t period_ns, gmp_chan *c, const char *file, int line);
