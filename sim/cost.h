@@ -24,6 +24,11 @@ enum {
     SIM_COST_PREEMPT_SIGNAL_NS = 1000, /* preemptM: SIGURG until asyncPreempt runs */
     SIM_COST_SYSMON_NEWM_NS = 20000,   /* runtime.main: newm(sysmon) until it first runs */
     SIM_COST_VAR_NS = 5,            /* a load or store of a shared variable */
+    SIM_COST_SYNC_NS = 20,          /* a sync fast path: one atomic (Lock, Unlock, Add, Done, ...) */
+    SIM_COST_PROCYIELD_NS = 100,    /* sync.runtime_doSpin: procyield(30), 30 PAUSE instructions */
+    SIM_COST_SEMA_NS = 50,          /* semrelease waking a waiter: semaRoot lock, dequeue, ready */
+    SIM_COST_SELECT_NS = 50,        /* selectgo: shuffle, lock order, sellock/selunlock ... */
+    SIM_COST_SELECT_CASE_NS = 10,   /* ... plus this per case */
 };
 
 #endif
