@@ -223,6 +223,16 @@ void gmp_io_wait_at(int64_t ns, const char *file, int line) {
     sim_io_wait(s, ns);
 }
 
+void gmp_lock_os_thread_at(const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    sim_lockosthread(s, true);
+}
+
+void gmp_unlock_os_thread_at(const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    sim_lockosthread(s, false);
+}
+
 void gmp_work_at(int64_t ns, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     if (ns < 0) sim_fatal(s, "gmp_work: negative duration");

@@ -18,7 +18,13 @@
 
 /* ---- [SECTION] assertions ------------------------------------------------------ */
 
+/* An internal error: keep what the schedule file has so far. */
+static void sim_flush_trace(void) {
+    if (sim__S && sim__S->trace.out) fflush(sim__S->trace.out);
+}
+
 void sim__assert_fail(const char *expr, const char *file, int line) {
+    sim_flush_trace();
     fprintf(stderr, "gmpsim: internal error: assertion failed: %s (%s:%d)\n", expr, sim_basename(file), line);
     if (sim__S) fprintf(stderr, "gmpsim: seed %llu, t=%lldns, event %lld\n", (unsigned long long)sim__S->opt.seed,
                         (long long)sim__S->now_ns, (long long)sim__S->trace.count);
@@ -26,6 +32,7 @@ void sim__assert_fail(const char *expr, const char *file, int line) {
 }
 
 void sim_throw(const char *msg) {
+    sim_flush_trace();
     fprintf(stderr, "fatal error: %s\n", msg);
     if (sim__S) fprintf(stderr, "gmpsim: internal error at seed %llu, t=%lldns, event %lld\n",
                         (unsigned long long)sim__S->opt.seed, (long long)sim__S->now_ns,
@@ -183,6 +190,7 @@ static void sim_fault_handler(int sig, siginfo_t *si, void *uctx) {
     (void)uctx;
     sim_sched *s = sim__S;
     if (s == NULL || s->curg < 0) { /* not scenario code: the simulator itself crashed */
+        sim_flush_trace();
         signal(sig, SIG_DFL);
         raise(sig);
         return;

@@ -165,6 +165,7 @@ sim_p *sim_releasep(sim_sched *s, sim_m *m, const char *why) {
     SIM_ASSERT(pp->m == m->id && pp->status == SIM_PRUNNING);
     sim_ev_why(s, sim_ev(s, "ProcStop", m, NULL), why);
     pp->m = -1;
+    pp->status = SIM_PIDLE;
     m->p = -1;
     return pp;
 }
@@ -631,6 +632,15 @@ void sim_goexit0(sim_sched *s) {
     g->m = -1;
     sim_gfput(s, &s->allp[m->p], g);
     m->state = SIM_M_SCHEDULE;
+    if (g->lockedm >= 0 && g->index != s->main_g) {
+        /* goexit0: a G that exits locked takes its thread with it (mexit); its P is
+         * handed off. */
+        g->lockedm = -1;
+        m->lockedg = -1;
+        sim_handoffp(s, sim_releasep(s, m, "mexit: the locked G exited, its thread exits"));
+        m->state = SIM_M_DEAD;
+        sim_ev_why(s, sim_ev(s, "MExit", m, NULL), "goexit0: a G exiting while locked kills its M");
+    }
     if (g->index == s->main_g) {
         /* runtime.main: main.main returned, so the process exits. */
         s->done = 1;
@@ -773,15 +783,74 @@ static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, cons
 
 /* Models: runtime.schedule: findRunnable, resetspinning, execute.
  * Differs: no locked Gs (startlockedm), no GC. */
+/* Models: runtime.stoplockedm: an M whose locked G is not running gives its P away and
+ * parks until startlockedm hands it a P with that G. */
+static void sim_stoplockedm(sim_sched *s, sim_m *m) {
+    SIM_ASSERT(m->lockedg >= 0);
+    SIM_ASSERT(s->allg[m->lockedg]->lockedm == m->id);
+    if (m->p >= 0) sim_handoffp(s, sim_releasep(s, m, "stoplockedm: the locked G is not running, hand the P off"));
+    m->state = SIM_M_LOCKED;
+    s->nmidlelocked++;
+    sim_ev_why(s, sim_ev(s, "MStop", m, NULL), "stoplockedm: park until the locked G is runnable");
+}
+
+/* Models: runtime.startlockedm: gp is locked to another M: hand it this P and gp, and
+ * stop this M. */
+static void sim_startlockedm(sim_sched *s, sim_m *m, int32_t gi) {
+    sim_g *g = sim_g_at(s, gi);
+    sim_m *lm = &s->allm[g->lockedm];
+    SIM_ASSERT(lm->state == SIM_M_LOCKED);
+    SIM_ASSERT(lm->lockedg == gi);
+    sim_p *pp = sim_releasep(s, m, "startlockedm: hand the P to the G's locked M");
+    s->nmidlelocked--;
+    lm->when_ns = s->now_ns + SIM_COST_MWAKE_NS;
+    cJSON *o = sim_ev(s, "MStart", NULL, NULL);
+    if (o) {
+        sim_trace_add_int(o, "m", lm->id);
+        sim_trace_add_int(o, "p", pp->id);
+        cJSON_AddBoolToObject(o, "new", false);
+        cJSON_AddBoolToObject(o, "spinning", false);
+        sim_trace_add_int(o, "runs_at", lm->when_ns);
+    }
+    sim_ev_why(s, o, "startlockedm: wake the M the G is locked to");
+    sim_acquirep(s, lm, pp, "startlockedm: the locked M takes the P");
+    sim_m_activate(s, lm, SIM_M_SCHEDULE, lm->when_ns);
+    sim_execute(s, lm, gi, false, "startlockedm: the locked G runs on its own M");
+    sim_stopm(s, m);
+}
+
 void sim_schedule(sim_sched *s, sim_m *m) {
     SIM_ASSERT(m->curg < 0);
     SIM_ASSERT(m->p >= 0);
+    if (m->lockedg >= 0) { /* the M's locked G parked: this M runs nothing else */
+        sim_stoplockedm(s, m);
+        return;
+    }
     bool inherit_time = false;
     const char *why = NULL;
     int32_t gi = sim_findrunnable(s, m, &inherit_time, &why);
     if (gi < 0) return;
     if (m->spinning) sim_resetspinning(s, m);
+    if (sim_g_at(s, gi)->lockedm >= 0) {
+        sim_startlockedm(s, m, gi);
+        return;
+    }
     sim_execute(s, m, gi, inherit_time, why);
+}
+
+/* Models: runtime.LockOSThread/UnlockOSThread (the external count only). */
+void sim_lockosthread(sim_sched *s, bool lock) {
+    sim_g *g = sim_g_at(s, s->curg);
+    sim_m *m = sim_curm(s);
+    if (lock) {
+        g->lockedm = m->id;
+        m->lockedg = g->index;
+    } else {
+        g->lockedm = -1;
+        m->lockedg = -1;
+    }
+    sim_ev_why(s, sim_ev(s, lock ? "LockOSThread" : "UnlockOSThread", m, g),
+               lock ? "LockOSThread: the G is wired to its M" : "UnlockOSThread: the G and M are free again");
 }
 
 /* ---- [SECTION] the event loop -------------------------------------------------- */
@@ -793,7 +862,7 @@ static int32_t sim_pick_m(sim_sched *s) {
     int32_t ntie = 0;
     for (int32_t i = 0; i < s->mcount; i++) {
         const sim_m *m = &s->allm[i];
-        if (m->state == SIM_M_IDLE) continue;
+        if (!sim_m_active(m)) continue;
         if (m->when_ns < best) {
             best = m->when_ns;
             ntie = 1;
@@ -804,7 +873,7 @@ static int32_t sim_pick_m(sim_sched *s) {
     if (ntie == 0) return -1;
     bool user_m = false; /* checkdead: mcount - nmidle - nmsys > 0 */
     for (int32_t i = 0; i < s->mcount && !user_m; i++)
-        user_m = s->allm[i].state != SIM_M_IDLE && !s->allm[i].is_sys;
+        user_m = sim_m_active(&s->allm[i]) && !s->allm[i].is_sys;
     if (!user_m) return -1;
     s->now_ns = best;
     int32_t pick = 0;
@@ -814,7 +883,7 @@ static int32_t sim_pick_m(sim_sched *s) {
     int64_t horizon = INT64_MAX;
     for (int32_t i = 0, k = 0; i < s->mcount; i++) {
         const sim_m *m = &s->allm[i];
-        if (m->state == SIM_M_IDLE) continue;
+        if (!sim_m_active(m)) continue;
         if (m->when_ns == best && k++ == pick) {
             chosen = i;
             continue;
@@ -909,6 +978,7 @@ void sim_loop(sim_sched *s) {
         } else if (m->state == SIM_M_SYSMON) {
             sim_sysmon_step(s, m);
         } else {
+            SIM_ASSERT(m->state == SIM_M_RUNNING);
             sim_step_run(s, m);
         }
         s->curm = -1;

@@ -87,6 +87,8 @@ typedef enum sim_mstate {
     SIM_M_NETPOLL,        /* no P; blocked in netpoll until when_ns (the next timer), or broken */
     SIM_M_SYSCALL,        /* its G is in a syscall until when_ns; the P is _Psyscall or handed off */
     SIM_M_SYSMON,         /* the sysmon M (no P): wakes at when_ns */
+    SIM_M_LOCKED,         /* stoplockedm: parked until its locked G is runnable (startlockedm) */
+    SIM_M_DEAD,           /* mexit: its locked G exited, the thread is gone */
 } sim_mstate;
 
 /* ---- [SECTION] objects --------------------------------------------------------- */
@@ -241,6 +243,7 @@ typedef struct sim_sched {
     int32_t sysmon_idle;      /* sysmon's idle cycles */
     int64_t sysmon_delay_us;
     int32_t sysmon_wait;      /* sysmon in deep sleep (sched.sysmonwait) */
+    int32_t nmidlelocked;     /* Ms parked in stoplockedm */
     int32_t nmsys;
 
     int32_t curm, curg;       /* the M stepping and the G running, or -1 on g0 */
@@ -272,6 +275,11 @@ static inline void sim_casgstatus(sim_sched *s, sim_g *g, uint32_t from, uint32_
 
 static inline sim_g *sim_g_at(sim_sched *s, int32_t i) {
     return s->allg[i];
+}
+/* Is an M in the event loop (it has a next step)? */
+static inline bool sim_m_active(const sim_m *m) {
+    return m->state == SIM_M_SCHEDULE || m->state == SIM_M_RUNNING || m->state == SIM_M_NETPOLL ||
+           m->state == SIM_M_SYSCALL || m->state == SIM_M_SYSMON;
 }
 static inline sim_m *sim_curm(sim_sched *s) {
     return &s->allm[s->curm];
@@ -305,6 +313,7 @@ int64_t sim_netpoll_next(const sim_sched *s);
 void sim_entersyscall(sim_sched *s, int64_t ns, bool block);
 void sim_gopreempt_m(sim_sched *s, const char *why);
 void sim_io_wait(sim_sched *s, int64_t ns);
+void sim_lockosthread(sim_sched *s, bool lock);
 /* sysmon (sysmon.c) */
 void sim_sysmon_start(sim_sched *s);
 void sim_sysmon_step(sim_sched *s, sim_m *m);

@@ -136,6 +136,11 @@ typedef struct gmp_timer {
 /* Network I/O that completes after ns: the G parks in "IO wait" without holding its M;
  * netpoll (findRunnable, a blocked poller, or sysmon) readies it. */
 #define gmp_io_wait(ns) gmp_io_wait_at((ns), __FILE__, __LINE__)
+/* runtime.LockOSThread / UnlockOSThread: the goroutine and its M (thread) are wired:
+ * when it blocks, the M gives its P away and waits for it; a goroutine that exits
+ * locked takes its thread with it. */
+#define gmp_lock_os_thread() gmp_lock_os_thread_at(__FILE__, __LINE__)
+#define gmp_unlock_os_thread() gmp_unlock_os_thread_at(__FILE__, __LINE__)
 
 /* ---- [SECTION] shared variables ----------------------------------------------- */
 
@@ -179,6 +184,8 @@ void gmp_sleep_at(int64_t ns, const char *file, int line);
 void gmp_syscall_at(int64_t ns, const char *file, int line);
 void gmp_syscall_block_at(int64_t ns, const char *file, int line);
 void gmp_io_wait_at(int64_t ns, const char *file, int line);
+void gmp_lock_os_thread_at(const char *file, int line);
+void gmp_unlock_os_thread_at(const char *file, int line);
 gmp_chan gmp_after_at(int64_t ns, const char *file, int line);
 gmp_timer gmp_new_timer_at(int64_t ns, gmp_chan *c, const char *file, int line);
 gmp_timer gmp_new_ticker_at(int64_t period_ns, gmp_chan *c, const char *file, int line);
