@@ -90,6 +90,9 @@ static uint64_t sim_coro_canary_value(const sim_stack *stk) {
 
 /* The per-switch check: inline and assertion-free, it is on the hot path. */
 static inline int sim_coro_canary_intact(const sim_stack *stk) {
+    /* A guarded stack needs no canary: the guard page faults first. Not touching
+     * the page at lo keeps a parked goroutine at one resident stack page. */
+    if (stk->guarded) return 1;
     uint64_t v;
     memcpy(&v, stk->lo, sizeof v);
     return v == (SIM_CORO_CANARY ^ (uint64_t)(uintptr_t)stk->lo);
@@ -377,8 +380,10 @@ void sim_coro_init(sim_coro *c, sim_stack *stk, sim_coro_fn fn, void *arg) {
     c->arg = arg;
     c->asan_bottom = stk->lo;
     c->asan_size = stk->size_bytes;
-    uint64_t canary = sim_coro_canary_value(stk);
-    memcpy(stk->lo, &canary, sizeof canary);
+    if (!stk->guarded) {
+        uint64_t canary = sim_coro_canary_value(stk);
+        memcpy(stk->lo, &canary, sizeof canary);
+    }
     sim_coro_backend_init(c, stk);
     SIM_ASSERT(sim_coro_suspended(c));
     SIM_ASSERT(sim_coro_canary_ok(c));
@@ -430,6 +435,7 @@ int sim_coro_canary_ok(const sim_coro *c) {
     SIM_ASSERT(c != NULL);
     SIM_ASSERT(c->stack != NULL);            /* g0 has no canary */
     int ok = sim_coro_canary_intact(c->stack);
+    if (c->stack->guarded) return ok;
     uint64_t v;
     memcpy(&v, c->stack->lo, sizeof v);
     SIM_ASSERT(ok == (v == sim_coro_canary_value(c->stack)));
