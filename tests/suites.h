@@ -7,11 +7,13 @@
 Suite *coro_suite(void);
 Suite *runq_suite(void);
 Suite *sched_suite(void);
+Suite *determinism_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
     runq_suite,
     sched_suite,
+    determinism_suite,
     NULL,
 };
 
