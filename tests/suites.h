@@ -8,12 +8,14 @@ Suite *coro_suite(void);
 Suite *runq_suite(void);
 Suite *sched_suite(void);
 Suite *determinism_suite(void);
+Suite *plugin_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
     runq_suite,
     sched_suite,
     determinism_suite,
+    plugin_suite,
     NULL,
 };
 
