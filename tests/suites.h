@@ -9,6 +9,7 @@ Suite *runq_suite(void);
 Suite *sched_suite(void);
 Suite *determinism_suite(void);
 Suite *plugin_suite(void);
+Suite *cli_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
@@ -16,6 +17,7 @@ static Suite *(*const gmp_test_suites[])(void) = {
     sched_suite,
     determinism_suite,
     plugin_suite,
+    cli_suite,
     NULL,
 };
 
