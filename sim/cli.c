@@ -29,6 +29,9 @@ static const char usage_text[] =
     "                             (default 1.22)\n"
     "  -o, --output FILE          write the schedule (JSON Lines) to FILE (- for stdout)\n"
     "      --schedtrace MS        print the runtime's SCHED line every MS virtual ms (stderr)\n"
+    "      --scheddetail          with --schedtrace: the per-P, per-M and per-G lines too\n"
+    "      --leaks=report|ignore  report goroutines still blocked after main returns (default\n"
+    "                             report: outcome leak), or end the run when main returns\n"
     "      --max-events N         stop with outcome `limit` after N events (default 50000000)\n"
     "      --max-time DURATION    stop with outcome `limit` after this virtual time\n"
     "                             (e.g. 500ms, 2s, 1m; default 1h)\n"
@@ -126,6 +129,7 @@ static int cmd_run(int argc, char **argv) {
         {"schedtrace", required_argument, NULL, 'T'}, {"max-events", required_argument, NULL, 'E'},
         {"max-time", required_argument, NULL, 'M'},  {"stack-size", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+        {"scheddetail", no_argument, NULL, 'D'},     {"leaks", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0}};
     gmp_options opt;
     gmp_options_default(&opt);
@@ -164,10 +168,17 @@ static int cmd_run(int argc, char **argv) {
             opt.stack_size_bytes = (uint32_t)v;
             break;
         case 'q': quiet = 1; break;
+        case 'D': opt.scheddetail = 1; break;
+        case 'L':
+            if (!strcmp(optarg, "report")) opt.leaks_ignore = 0;
+            else if (!strcmp(optarg, "ignore")) opt.leaks_ignore = 1;
+            else return fail_usage("--leaks: '%s' is not report or ignore", optarg);
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: return fail_usage("%s", "bad option");
         }
     }
+    if (opt.scheddetail && opt.schedtrace_ms == 0) return fail_usage("%s", "--scheddetail needs --schedtrace MS");
     if (optind >= argc) return fail_usage("%s", "run: missing SCENARIO");
     if (optind + 1 < argc) return fail_usage("run: unexpected argument '%s'", argv[optind + 1]);
     char err[4200];

@@ -31,4 +31,8 @@ enum {
     SIM_COST_SELECT_CASE_NS = 10,   /* ... plus this per case */
 };
 
+/* How long the others may run after main returns before what is still blocked is
+ * reported as leaked (--leaks=report). */
+#define SIM_LEAK_GRACE_NS (INT64_C(1000) * 1000 * 1000)
+
 #endif

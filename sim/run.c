@@ -163,16 +163,95 @@ void sim_checkdead(sim_sched *s) {
     sim_set_report(sim_failure_text(s, msg, NULL, 1));
 }
 
+void sim_leakcheck(sim_sched *s) {
+    int32_t leaked = 0;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    for (int32_t i = 0; i < s->g_count; i++) {
+        const sim_g *g = s->allg[i];
+        if (g->status != SIM_GWAITING) continue;
+        if (f) {
+            fputc('\n', f);
+            sim_traceback(s, g, f);
+        }
+        leaked++;
+        cJSON *o = sim_trace_event(&s->trace, s->now_ns, "GoLeak");
+        if (o) {
+            sim_trace_add_int(o, "g", g->goid);
+            cJSON_AddStringToObject(o, "reason", sim_waitreason_string(g->waitreason));
+            cJSON_AddStringToObject(o, "why", "leakcheck: still blocked after main returned and nothing could move");
+            sim_trace_emit(&s->trace, o);
+        }
+    }
+    if (f) fclose(f);
+    if (leaked == 0) {
+        free(text);
+        sim_finish(s, GMP_OUTCOME_OK, "");
+        return;
+    }
+    char head[160];
+    snprintf(head, sizeof head, "leak: %d goroutine%s still blocked after main returned", leaked, leaked == 1 ? "" : "s");
+    sim_finish(s, GMP_OUTCOME_LEAK, head);
+    char *report = NULL;
+    size_t rlen = 0;
+    FILE *r = open_memstream(&report, &rlen);
+    if (r) {
+        fprintf(r, "%s\n%s", head, text ? text : "");
+        fclose(r);
+    }
+    free(text);
+    sim_set_report(report);
+}
+
 void sim_schedtrace(sim_sched *s, int64_t t_ns) {
     FILE *out = s->opt.schedtrace_out ? s->opt.schedtrace_out : stderr;
-    int32_t idle_threads = s->nmidle, threads = s->mcount;
+    bool detailed = s->opt.scheddetail != 0;
     fprintf(out, "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d needspinning=0 "
-                 "idlethreads=%d runqueue=%d [",
-            (long long)(t_ns / 1000000), s->nprocs, s->npidle, threads, s->nmspinning, idle_threads, s->runqsize);
-    for (int32_t i = 0; i < s->nprocs; i++) {
-        const sim_p *pp = &s->allp[i];
-        fprintf(out, " %u", pp->runqtail - pp->runqhead);
+                 "idlethreads=%d runqueue=%d",
+            (long long)(t_ns / 1000000), s->nprocs, s->npidle, s->mcount, s->nmspinning, s->nmidle, s->runqsize);
+    if (detailed) {
+        fprintf(out, " gcwaiting=false nmidlelocked=%d stopwait=0 sysmonwait=%s\n", s->nmidlelocked,
+                s->sysmon_wait ? "true" : "false");
+        for (int32_t i = 0; i < s->nprocs; i++) {
+            const sim_p *pp = &s->allp[i];
+            fprintf(out, "  P%d: status=%u schedtick=%u syscalltick=%u m=", i, pp->status, pp->schedtick,
+                    pp->syscalltick);
+            if (pp->m >= 0) fprintf(out, "%d", pp->m);
+            else fprintf(out, "nil");
+            fprintf(out, " runqsize=%u gfreecnt=%d timerslen=%d\n", pp->runqtail - pp->runqhead, pp->gfree_count,
+                    pp->timer_count);
+        }
+        for (int32_t i = s->mcount - 1; i >= 0; i--) { /* allm lists the newest M first */
+            const sim_m *m = &s->allm[i];
+            fprintf(out, "  M%d: p=", m->id);
+            if (m->p >= 0) fprintf(out, "%d", m->p);
+            else fprintf(out, "nil");
+            fprintf(out, " curg=");
+            if (m->curg >= 0) fprintf(out, "%lld", (long long)s->allg[m->curg]->goid);
+            else fprintf(out, "nil");
+            fprintf(out, " mallocing=0 throwing=0 preemptoff= locks=0 dying=%d spinning=%s blocked=%s lockedg=",
+                     m->state == SIM_M_DEAD, m->spinning ? "true" : "false",
+                     m->state == SIM_M_IDLE || m->state == SIM_M_LOCKED ? "true" : "false");
+            if (m->lockedg >= 0) fprintf(out, "%lld", (long long)s->allg[m->lockedg]->goid);
+            else fprintf(out, "nil");
+            fprintf(out, "\n");
+        }
+        for (int32_t i = 0; i < s->g_count; i++) {
+            const sim_g *g = s->allg[i];
+            fprintf(out, "  G%lld: status=%u(%s) m=", (long long)g->goid, g->status,
+                    sim_waitreason_string(g->waitreason));
+            if (g->m >= 0) fprintf(out, "%d", g->m);
+            else fprintf(out, "nil");
+            fprintf(out, " lockedm=");
+            if (g->lockedm >= 0) fprintf(out, "%d", g->lockedm);
+            else fprintf(out, "nil");
+            fprintf(out, "\n");
+        }
+        return;
     }
+    fprintf(out, " [");
+    for (int32_t i = 0; i < s->nprocs; i++) fprintf(out, " %u", s->allp[i].runqtail - s->allp[i].runqhead);
     fprintf(out, " ] schedticks=[");
     for (int32_t i = 0; i < s->nprocs; i++) fprintf(out, " %u", s->allp[i].schedtick);
     fprintf(out, " ]\n");
@@ -287,6 +366,7 @@ static void sim_write_header(sim_sched *s) {
     cJSON_AddStringToObject(o, "go", go);
     sim_trace_add_int(o, "max_events", s->opt.max_events);
     sim_trace_add_int(o, "max_time_ns", s->opt.max_time_ns);
+    cJSON_AddStringToObject(o, "leaks", s->opt.leaks_ignore ? "ignore" : "report");
     sim_trace_write_raw(&s->trace, h);
 }
 
@@ -325,7 +405,7 @@ static int sim_sched_init(sim_sched *s, const gmp_scenario *scn, const gmp_optio
     sim_prng_init(&s->prng, opt->seed);
     sim_trace_init(&s->trace, schedule);
     s->allp = calloc((size_t)s->nprocs, sizeof *s->allp);
-    s->allm = calloc(SIM_MAXMCOUNT, sizeof *s->allm);
+    s->allm = calloc(SIM_MAXMCOUNT + 1, sizeof *s->allm); /* + the spare of sim_newm */
     if (s->allp == NULL || s->allm == NULL) return -1;
     if (sim_stack_pool_create(&s->stacks, s->opt.stack_size_bytes, 0) != 0) return -1;
     for (int32_t i = 0; i < s->nprocs; i++) {

@@ -14,12 +14,16 @@ void sim_fail_current(sim_sched *s, gmp_outcome outcome, const char *message) __
 void sim_fatal(sim_sched *s, const char *msg) __attribute__((noreturn));
 /* Models: runtime.checkdead, called when no M is left in the event loop. */
 void sim_checkdead(sim_sched *s);
-/* Models: runtime.schedtrace(false): one SCHED line at virtual time t_ns. */
+/* After main returned and nothing moves: every goroutine still blocked is a leak. */
+void sim_leakcheck(sim_sched *s);
+/* Models: runtime.schedtrace(detailed): one SCHED line at virtual time t_ns. */
 void sim_schedtrace(sim_sched *s, int64_t t_ns);
 
 /* Creates main (goid 1) as rt0 does: newproc from g0 into P0's runnext (api.c). */
 void sim_newproc_main(sim_sched *s);
 /* Frees every channel of the run (chan.c). */
 void sim_chans_free(sim_sched *s);
+/* Frees every sync object and semaphore of the run (sema.c). */
+void sim_sync_free(sim_sched *s);
 
 #endif

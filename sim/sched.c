@@ -200,7 +200,15 @@ static void sim_becomespinning(sim_sched *s, sim_m *m, const char *why) {
  * Differs: the runtime's M0 also runs sysmon on a separate M; not modelled yet. */
 sim_m *sim_newm(sim_sched *s) {
     if (s->mcount >= SIM_MAXMCOUNT) {
-        sim_throw("runtime: program exceeds 10000-thread limit");
+        /* checkmcount: the scenario made too many threads (blocking syscalls). The run
+         * ends; the spare M slot lets the caller finish its step. */
+        sim_finish(s, GMP_OUTCOME_PANIC, "runtime: program exceeds 10000-thread limit\nfatal error: thread exhaustion");
+        SIM_ASSERT(s->mcount == SIM_MAXMCOUNT);
+        sim_m *spare = &s->allm[SIM_MAXMCOUNT];
+        memset(spare, 0, sizeof *spare);
+        spare->id = SIM_MAXMCOUNT;
+        spare->p = spare->curg = spare->link = spare->oldp = spare->lockedg = -1;
+        return spare;
     }
     sim_m *m = &s->allm[s->mcount];
     memset(m, 0, sizeof *m);
@@ -344,7 +352,7 @@ void sim_charge(sim_sched *s, int64_t ns) {
         m->when_ns += ns;
         s->now_ns = m->when_ns;
         /* Go on while no other M can step first and no limit or trace tick is due. */
-        if (m->when_ns < s->horizon_ns && s->trace.count < s->opt.max_events) return;
+        if (m->when_ns < s->horizon_ns && s->trace.count < s->opt.max_events && !s->done) return;
         sim__to_g0(s, g);
         if (!g->preempt_async) return;
         /* sysmon's SIGURG cut this charge short (asyncPreempt at the exact instant):
@@ -642,9 +650,17 @@ void sim_goexit0(sim_sched *s) {
         sim_ev_why(s, sim_ev(s, "MExit", m, NULL), "goexit0: a G exiting while locked kills its M");
     }
     if (g->index == s->main_g) {
-        /* runtime.main: main.main returned, so the process exits. */
-        s->done = 1;
-        s->outcome = GMP_OUTCOME_OK;
+        /* runtime.main: main.main returned, so the process exits; to report leaks the
+         * simulation lets the others run until nothing can move. */
+        if (s->opt.leaks_ignore) {
+            s->done = 1;
+            s->outcome = GMP_OUTCOME_OK;
+        } else {
+            s->main_done = 1;
+            s->leak_deadline_ns = s->now_ns + SIM_LEAK_GRACE_NS;
+            sim_ev_why(s, sim_ev(s, "MainReturn", m, g),
+                       "runtime.main: main.main returned; the other goroutines run on to find leaks");
+        }
     }
     s->switches++;
     sim_coro_exit_to(&g->coro, &s->g0);
@@ -938,6 +954,7 @@ static void sim_clamp_horizon(sim_sched *s) {
     if (s->opt.schedtrace_ms > 0 && s->schedtrace_next_ns < s->horizon_ns)
         s->horizon_ns = s->schedtrace_next_ns;
     if (s->opt.max_time_ns + 1 < s->horizon_ns) s->horizon_ns = s->opt.max_time_ns + 1;
+    if (s->main_done && s->leak_deadline_ns + 1 < s->horizon_ns) s->horizon_ns = s->leak_deadline_ns + 1;
 }
 
 void sim_loop(sim_sched *s) {
@@ -949,7 +966,13 @@ void sim_loop(sim_sched *s) {
         }
         int32_t mi = sim_pick_m(s);
         if (mi < 0) {
-            sim_checkdead(s);
+            if (s->main_done) sim_leakcheck(s);
+            else sim_checkdead(s);
+            break;
+        }
+        if (s->main_done && s->now_ns > s->leak_deadline_ns) {
+            s->now_ns = s->leak_deadline_ns;
+            sim_leakcheck(s);
             break;
         }
         if (s->now_ns > s->opt.max_time_ns) {

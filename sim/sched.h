@@ -257,6 +257,8 @@ typedef struct sim_sched {
     char message[1024];
     int64_t decisions, switches, gcreated;
     int32_t main_g;
+    int32_t main_done;        /* main returned; the others run on to find leaks */
+    int64_t leak_deadline_ns; /* when the leak phase gives up waiting */
     sigjmp_buf fault_jmp;
 } sim_sched;
 

@@ -240,6 +240,11 @@ typedef struct gmp_options {
     FILE *stdout_sink;         /* where gmp_printf output goes (NULL: stdout) */
     uint32_t stack_size_bytes; /* host stack per goroutine; 0: the default */
     int32_t yield_timeout_s;   /* host seconds a goroutine may run without an API call; 0: 10 */
+    int32_t leaks_ignore;      /* 0 (--leaks=report): after main returns, run the others until
+                                  nothing moves (at most 1 virtual second), then report every
+                                  goroutine still blocked (outcome leak). 1: main returning
+                                  ends the run, as in Go. */
+    int32_t scheddetail;       /* with schedtrace_ms: add the runtime's per-P/M/G lines */
     const gmp_strategy *strategy; /* NULL: seeded random */
 } gmp_options;
 
