@@ -36,6 +36,8 @@ static const char usage_text[] =
     "      --max-time DURATION    stop with outcome `limit` after this virtual time\n"
     "                             (e.g. 500ms, 2s, 1m; default 1h)\n"
     "      --stack-size BYTES     host stack per goroutine (default 65536)\n"
+    "      --yield-timeout SEC    host seconds a goroutine may run without a gmp_* call before\n"
+    "                             it is reported as a fault (default 10)\n"
     "  -q, --quiet                print only the outcome line\n"
     "\n"
     "exit status: 0 the run ended ok; 1 the scenario failed (deadlock, leak, panic, assert,\n"
@@ -130,6 +132,7 @@ static int cmd_run(int argc, char **argv) {
         {"max-time", required_argument, NULL, 'M'},  {"stack-size", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
         {"scheddetail", no_argument, NULL, 'D'},     {"leaks", required_argument, NULL, 'L'},
+        {"yield-timeout", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0}};
     gmp_options opt;
     gmp_options_default(&opt);
@@ -169,6 +172,10 @@ static int cmd_run(int argc, char **argv) {
             break;
         case 'q': quiet = 1; break;
         case 'D': opt.scheddetail = 1; break;
+        case 'Y':
+            if (parse_i64(optarg, 1, 3600, &v)) return fail_usage("--yield-timeout: '%s' is not seconds in 1..3600", optarg);
+            opt.yield_timeout_s = (int32_t)v;
+            break;
         case 'L':
             if (!strcmp(optarg, "report")) opt.leaks_ignore = 0;
             else if (!strcmp(optarg, "ignore")) opt.leaks_ignore = 1;

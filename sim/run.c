@@ -440,6 +440,7 @@ static void sim_sched_destroy(sim_sched *s) {
     free(s->allm);
     free(s->sudogs);
     sim_chans_free(s);
+    sim_sync_free(s);
     free(s->vars);
     if (s->stacks) sim_stack_pool_destroy(s->stacks);
 }

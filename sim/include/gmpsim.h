@@ -153,6 +153,114 @@ typedef struct gmp_var {
 #define gmp_load(v) gmp_load_at((v), __FILE__, __LINE__)
 #define gmp_store(v, val) gmp_store_at((v), (val), __FILE__, __LINE__)
 
+/* ---- [SECTION] select and sync ---- */
+
+/* select. A case: a send (ch <- *elem) or a receive (*elem, ok = <-ch; elem may be
+ * NULL to discard the value). elemname is the local's name, so that the copies show
+ * its simulated stack address (GMP_SEND_CASE/GMP_RECV_CASE fill it in). A case on the
+ * nil channel is never chosen. */
+typedef enum gmp_select_dir {
+    GMP_SELECT_SEND = 1,
+    GMP_SELECT_RECV = 2,
+} gmp_select_dir;
+typedef struct gmp_select_case {
+    gmp_select_dir dir;
+    gmp_chan ch;
+    void *elem;            /* send: the value (read); recv: where the value goes, or NULL */
+    const char *elemname;  /* "v" for &v; NULL: no simulated address */
+} gmp_select_case;
+#define GMP_SEND_CASE(ch, elemp) ((gmp_select_case){GMP_SELECT_SEND, (ch), (void *)(elemp), #elemp})
+#define GMP_RECV_CASE(ch, elemp) ((gmp_select_case){GMP_SELECT_RECV, (ch), (elemp), #elemp})
+/* select { cases[0] ... cases[ncases-1], plus default: when has_default }: runs one
+ * ready case, chosen at random among the ready ones as the runtime's selectgo does,
+ * and returns its index in cases; -1 when default ran. *recv_ok (may be NULL) gets
+ * the ok of a chosen receive (false: the channel is closed). With no case ready and no
+ * default it blocks ("select"). At most 128 cases. The compiler's special cases are
+ * kept: no case and no default blocks forever ("select (no cases)"); one case without
+ * default is the plain send or receive; one case with default is non-blocking. */
+#define gmp_select(cases, ncases, has_default, recv_ok) \
+    gmp_select_at((cases), (ncases), (has_default), (recv_ok), __FILE__, __LINE__)
+/* The same with the cases inline: GMP_SELECT(&ok, false, GMP_RECV_CASE(a, &v), ...). */
+#define GMP_SELECT(recv_ok, has_default, ...)                                                \
+    gmp_select_at((gmp_select_case[]){__VA_ARGS__},                                           \
+                  (int)(sizeof((gmp_select_case[]){__VA_ARGS__}) / sizeof(gmp_select_case)), \
+                  (has_default), (recv_ok), __FILE__, __LINE__)
+/* select {}: blocks forever. */
+#define gmp_select_block() gmp_select_at(NULL, 0, false, NULL, __FILE__, __LINE__)
+
+/* sync. Each object is a new(sync.X): a handle holding its simulated heap address.
+ * Go's zero Mutex lives inside the user's struct; here the objects come from the
+ * constructors below, and the zero handle is a nil pointer: using it panics with
+ * "invalid memory address or nil pointer dereference". Owned by the run. */
+typedef struct gmp_mutex {
+    uint64_t addr;
+} gmp_mutex;
+typedef struct gmp_rwmutex {
+    uint64_t addr;
+} gmp_rwmutex;
+typedef struct gmp_waitgroup {
+    uint64_t addr;
+} gmp_waitgroup;
+typedef struct gmp_cond {
+    uint64_t addr;
+} gmp_cond;
+typedef struct gmp_once {
+    uint64_t addr;
+} gmp_once;
+
+/* sync.Mutex: normal and starvation modes, spinning, handoff as in the runtime.
+ * Unlocking an unlocked mutex is "fatal error: sync: unlock of unlocked mutex". */
+#define gmp_mutex_new() gmp_mutex_new_at(__FILE__, __LINE__)
+#define gmp_mutex_lock(m) gmp_mutex_lock_at((m), __FILE__, __LINE__)
+#define gmp_mutex_unlock(m) gmp_mutex_unlock_at((m), __FILE__, __LINE__)
+#define gmp_mutex_trylock(m) gmp_mutex_trylock_at((m), __FILE__, __LINE__)
+/* sync.RWMutex, writer-preferring: a pending Lock blocks new RLocks. */
+#define gmp_rwmutex_new() gmp_rwmutex_new_at(__FILE__, __LINE__)
+#define gmp_rwmutex_lock(rw) gmp_rwmutex_lock_at((rw), __FILE__, __LINE__)
+#define gmp_rwmutex_unlock(rw) gmp_rwmutex_unlock_at((rw), __FILE__, __LINE__)
+#define gmp_rwmutex_rlock(rw) gmp_rwmutex_rlock_at((rw), __FILE__, __LINE__)
+#define gmp_rwmutex_runlock(rw) gmp_rwmutex_runlock_at((rw), __FILE__, __LINE__)
+#define gmp_rwmutex_trylock(rw) gmp_rwmutex_trylock_at((rw), __FILE__, __LINE__)
+#define gmp_rwmutex_tryrlock(rw) gmp_rwmutex_tryrlock_at((rw), __FILE__, __LINE__)
+/* sync.WaitGroup, with the runtime's misuse panics. */
+#define gmp_waitgroup_new() gmp_waitgroup_new_at(__FILE__, __LINE__)
+#define gmp_waitgroup_add(wg, delta) gmp_waitgroup_add_at((wg), (delta), __FILE__, __LINE__)
+#define gmp_waitgroup_done(wg) gmp_waitgroup_done_at((wg), __FILE__, __LINE__)
+#define gmp_waitgroup_wait(wg) gmp_waitgroup_wait_at((wg), __FILE__, __LINE__)
+/* sync.NewCond(m) and Wait/Signal/Broadcast (Wait must hold m, as in Go). */
+#define gmp_cond_new(m) gmp_cond_new_at((m), __FILE__, __LINE__)
+#define gmp_cond_wait(c) gmp_cond_wait_at((c), __FILE__, __LINE__)
+#define gmp_cond_signal(c) gmp_cond_signal_at((c), __FILE__, __LINE__)
+#define gmp_cond_broadcast(c) gmp_cond_broadcast_at((c), __FILE__, __LINE__)
+/* sync.Once: gmp_once_do(o, fn, argp) runs fn(argp) in a frame "main.<fn>" the first
+ * time only; concurrent callers wait for it on the Once's mutex. */
+#define gmp_once_new() gmp_once_new_at(__FILE__, __LINE__)
+#define gmp_once_do(o, fn, argp) gmp_once_do_at((o), (fn), "main." #fn, (argp), __FILE__, __LINE__)
+
+int gmp_select_at(const gmp_select_case *cases, int ncases, bool has_default, bool *recv_ok, const char *file,
+                  int line);
+gmp_mutex gmp_mutex_new_at(const char *file, int line);
+void gmp_mutex_lock_at(gmp_mutex m, const char *file, int line);
+void gmp_mutex_unlock_at(gmp_mutex m, const char *file, int line);
+bool gmp_mutex_trylock_at(gmp_mutex m, const char *file, int line);
+gmp_rwmutex gmp_rwmutex_new_at(const char *file, int line);
+void gmp_rwmutex_lock_at(gmp_rwmutex rw, const char *file, int line);
+void gmp_rwmutex_unlock_at(gmp_rwmutex rw, const char *file, int line);
+void gmp_rwmutex_rlock_at(gmp_rwmutex rw, const char *file, int line);
+void gmp_rwmutex_runlock_at(gmp_rwmutex rw, const char *file, int line);
+bool gmp_rwmutex_trylock_at(gmp_rwmutex rw, const char *file, int line);
+bool gmp_rwmutex_tryrlock_at(gmp_rwmutex rw, const char *file, int line);
+gmp_waitgroup gmp_waitgroup_new_at(const char *file, int line);
+void gmp_waitgroup_add_at(gmp_waitgroup wg, int64_t delta, const char *file, int line);
+void gmp_waitgroup_done_at(gmp_waitgroup wg, const char *file, int line);
+void gmp_waitgroup_wait_at(gmp_waitgroup wg, const char *file, int line);
+gmp_cond gmp_cond_new_at(gmp_mutex m, const char *file, int line);
+void gmp_cond_wait_at(gmp_cond c, const char *file, int line);
+void gmp_cond_signal_at(gmp_cond c, const char *file, int line);
+void gmp_cond_broadcast_at(gmp_cond c, const char *file, int line);
+gmp_once gmp_once_new_at(const char *file, int line);
+void gmp_once_do_at(gmp_once o, gmp_func fn, const char *goname, void *arg, const char *file, int line);
+
 /* ---- [SECTION] queries -------------------------------------------------------- */
 
 int64_t gmp_now_ns(void);      /* virtual time */
