@@ -1,0 +1,821 @@
+/* viz/load.c: the streaming loader (see model.h).
+ *
+ * One line at a time: cJSON_ParseWithLength builds a small tree in a bump arena (the
+ * cJSON hooks point at it while a load runs), the tree is converted into a compact
+ * viz_event plus side-table rows, and the arena is reset. No tree outlives its line,
+ * so memory is the compact records plus interned strings, whatever the file's size.
+ *
+ * What is an error (one message, the line and the field, exit 2 in the viewer):
+ * bad JSON, a missing or mistyped i/t/ev, a mistyped known field of a known kind,
+ * i out of sequence, t going backwards, a header of another format or version, an
+ * empty file, content after the footer, and no footer (a truncated file).
+ * What is not: an unknown event kind (kept, shown generically) and unknown fields.
+ *
+ * Not thread-safe: cJSON's allocation hooks are process-wide; they are restored to
+ * malloc/free when the load returns.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "model.h"
+
+/* ---- [SECTION] the per-line arena behind cJSON's hooks -------------------------- */
+
+typedef struct viz_chunk {
+    struct viz_chunk *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+} viz_chunk;
+
+static viz_chunk *viz_arena_head;  /* current chunk; older chunks follow via next */
+
+static void *viz_arena_malloc(size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    viz_chunk *c = viz_arena_head;
+    if (c == NULL || c->used + n > c->cap) {
+        size_t cap = n > (1u << 20) ? n : (1u << 20);
+        viz_chunk *nc = malloc(sizeof *nc + cap);
+        if (nc == NULL) return NULL;
+        nc->next = c;
+        nc->used = 0;
+        nc->cap = cap;
+        viz_arena_head = c = nc;
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static void viz_arena_free(void *p) {
+    (void)p; /* everything goes at the end of the line */
+}
+
+/* Keeps the newest chunk (the common case: every line fits one) and frees the rest. */
+static void viz_arena_reset(void) {
+    viz_chunk *c = viz_arena_head;
+    if (c == NULL) return;
+    viz_chunk *rest = c->next;
+    c->next = NULL;
+    c->used = 0;
+    while (rest != NULL) {
+        viz_chunk *n = rest->next;
+        free(rest);
+        rest = n;
+    }
+}
+
+static void viz_arena_destroy(void) {
+    viz_arena_reset();
+    free(viz_arena_head);
+    viz_arena_head = NULL;
+}
+
+/* ---- [SECTION] the loader state ---------------------------------------------------- */
+
+typedef struct viz_loader {
+    viz_model *m;
+    viz_error *err;
+    int64_t line;        /* 1-based number of the line being read */
+    int phase;           /* 0: expect the header; 1: events; 2: after the footer */
+    int64_t last_t;
+    int oom;
+} viz_loader;
+
+static int viz_fail(viz_loader *L, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int viz_fail(viz_loader *L, const char *field, const char *fmt, ...) {
+    viz_error *e = L->err;
+    e->line = L->line;
+    snprintf(e->field, sizeof e->field, "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void viz_error_format(const viz_error *e, const char *file, char *buf, size_t size) {
+    if (e->line > 0)
+        snprintf(buf, size, "%s:%lld: %s: %s", file, (long long)e->line, e->field, e->msg);
+    else
+        snprintf(buf, size, "%s: %s: %s", file, e->field, e->msg);
+}
+
+/* Grows *arr (elements of elem bytes) so that need elements fit. */
+static int viz_grow(void **arr, int64_t *cap, int64_t need, size_t elem) {
+    if (need <= *cap) return 0;
+    int64_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *n = realloc(*arr, (size_t)c * elem);
+    if (n == NULL) return -1;
+    *arr = n;
+    *cap = c;
+    return 0;
+}
+#define VIZ_GROW(L, arr, cap, need)                                                  \
+    (viz_grow((void **)&(arr), &(cap), (need), sizeof *(arr)) == 0                    \
+         ? 0                                                                          \
+         : viz_fail((L), "memory", "out of memory"))
+
+static uint32_t viz_intern(viz_loader *L, const char *s) {
+    uint32_t id = viz_str_intern(&L->m->strs, s, strlen(s), &L->oom);
+    return id;
+}
+
+/* ---- [SECTION] typed field access --------------------------------------------------- */
+
+enum { VIZ_OPT = 0, VIZ_REQ = 1 };
+
+/* 0: *out set; 1: absent and optional; -1: error reported. */
+static int viz_get_int(viz_loader *L, const cJSON *o, const char *key, int req, int64_t lo, int64_t hi,
+                       int64_t *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL || cJSON_IsNull(v)) {
+        if (req) return viz_fail(L, key, "missing");
+        return 1;
+    }
+    if (!cJSON_IsNumber(v)) return viz_fail(L, key, "expected an integer");
+    double d = v->valuedouble;
+    if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != (double)(int64_t)d)
+        return viz_fail(L, key, "expected an integer, got %g", d);
+    int64_t i = (int64_t)d;
+    if (i < lo || i > hi) return viz_fail(L, key, "%lld out of range %lld..%lld", (long long)i, (long long)lo,
+                                          (long long)hi);
+    *out = i;
+    return 0;
+}
+
+static int viz_get_str(viz_loader *L, const cJSON *o, const char *key, int req, uint32_t *id) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL || cJSON_IsNull(v)) {
+        if (req) return viz_fail(L, key, "missing");
+        *id = 0;
+        return 1;
+    }
+    if (!cJSON_IsString(v) || v->valuestring == NULL) return viz_fail(L, key, "expected a string");
+    *id = viz_intern(L, v->valuestring);
+    if (L->oom) return viz_fail(L, "memory", "out of memory");
+    return 0;
+}
+
+static int viz_get_bool(viz_loader *L, const cJSON *o, const char *key, int req, int *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL || cJSON_IsNull(v)) {
+        if (req) return viz_fail(L, key, "missing");
+        *out = 0;
+        return 1;
+    }
+    if (!cJSON_IsBool(v)) return viz_fail(L, key, "expected true or false");
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+int viz_parse_addr(const char *s, uint64_t *out) {
+    if (s == NULL || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || s[2] == 0) return -1;
+    uint64_t v = 0;
+    int n = 0;
+    for (const char *c = s + 2; *c; c++, n++) {
+        int d;
+        if (*c >= '0' && *c <= '9') d = *c - '0';
+        else if (*c >= 'a' && *c <= 'f') d = *c - 'a' + 10;
+        else if (*c >= 'A' && *c <= 'F') d = *c - 'A' + 10;
+        else return -1;
+        if (n >= 16) return -1;
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int viz_get_addr(viz_loader *L, const cJSON *o, const char *key, int req, uint64_t *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL || cJSON_IsNull(v)) {
+        if (req) return viz_fail(L, key, "missing");
+        *out = 0;
+        return 1;
+    }
+    if (!cJSON_IsString(v) || viz_parse_addr(v->valuestring, out) != 0)
+        return viz_fail(L, key, "expected an address string like \"0xc000012345\"");
+    return 0;
+}
+
+#define TRY(x)                 \
+    do {                       \
+        if ((x) < 0) return -1; \
+    } while (0)
+
+/* The common g/m/p fields: g in 0..G_ID_MAX, m and p ids or -1. */
+static int viz_get_gmp(viz_loader *L, const cJSON *o, viz_event *e, int g_req, int m_req, int p_req) {
+    int64_t v;
+    int r;
+    TRY(r = viz_get_int(L, o, "g", g_req, 0, VIZ_G_ID_MAX, &v));
+    e->g = r == 0 ? (int32_t)v : -1;
+    TRY(r = viz_get_int(L, o, "m", m_req, -1, VIZ_M_MAX - 1, &v));
+    e->m = r == 0 ? (int32_t)v : -1;
+    TRY(r = viz_get_int(L, o, "p", p_req, -1, VIZ_P_MAX - 1, &v));
+    e->p = r == 0 ? (int16_t)v : -1;
+    return 0;
+}
+
+/* ---- [SECTION] kinds ---------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    viz_kind kind;
+} viz_kind_names[] = {
+    {"ArgCopy", VIZ_EV_ARG_COPY},     {"ChanClose", VIZ_EV_CHAN_CLOSE}, {"ChanMake", VIZ_EV_CHAN_MAKE},
+    {"Decision", VIZ_EV_DECISION},    {"Fail", VIZ_EV_FAIL},            {"FrameEnter", VIZ_EV_FRAME_ENTER},
+    {"FrameExit", VIZ_EV_FRAME_EXIT}, {"GoBlock", VIZ_EV_GO_BLOCK},     {"GoCreate", VIZ_EV_GO_CREATE},
+    {"GoDestroy", VIZ_EV_GO_DESTROY}, {"GoStart", VIZ_EV_GO_START},     {"GoStop", VIZ_EV_GO_STOP},
+    {"GoUnblock", VIZ_EV_GO_UNBLOCK}, {"MSpin", VIZ_EV_M_SPIN},         {"MStart", VIZ_EV_M_START},
+    {"MStop", VIZ_EV_M_STOP},         {"Panic", VIZ_EV_PANIC},          {"Print", VIZ_EV_PRINT},
+    {"ProcStart", VIZ_EV_PROC_START}, {"ProcStop", VIZ_EV_PROC_STOP},   {"RunqGet", VIZ_EV_RUNQ_GET},
+    {"RunqMove", VIZ_EV_RUNQ_MOVE},   {"RunqPut", VIZ_EV_RUNQ_PUT},     {"RunqSteal", VIZ_EV_RUNQ_STEAL},
+    {"ValueCopy", VIZ_EV_VALUE_COPY}, {"VarLoad", VIZ_EV_VAR_LOAD},     {"VarNew", VIZ_EV_VAR_NEW},
+    {"VarStore", VIZ_EV_VAR_STORE},
+};
+#define VIZ_KIND_NAMES_COUNT (sizeof viz_kind_names / sizeof viz_kind_names[0])
+
+static viz_kind viz_kind_of(const char *name) {
+    size_t lo = 0, hi = VIZ_KIND_NAMES_COUNT;
+    while (lo < hi) { /* binary search: the table is sorted by name */
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(viz_kind_names[mid].name, name);
+        if (c == 0) return viz_kind_names[mid].kind;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return VIZ_EV_UNKNOWN;
+}
+
+const char *viz_kind_name(const viz_model *m, const viz_event *e) {
+    if (e->kind == VIZ_EV_UNKNOWN) return viz_str(m, (uint32_t)e->x);
+    for (size_t i = 0; i < VIZ_KIND_NAMES_COUNT; i++)
+        if (viz_kind_names[i].kind == e->kind) return viz_kind_names[i].name;
+    return "?";
+}
+
+const char *viz_queue_name(int q) {
+    switch (q) {
+    case VIZ_Q_RUNNEXT: return "runnext";
+    case VIZ_Q_LOCAL: return "local";
+    case VIZ_Q_GLOBAL: return "global";
+    default: return "";
+    }
+}
+
+static int viz_get_queue(viz_loader *L, const cJSON *o, int req, uint8_t *q) {
+    uint32_t id;
+    int r;
+    TRY(r = viz_get_str(L, o, "queue", req, &id));
+    *q = VIZ_Q_NONE;
+    if (r != 0) return 0;
+    const char *s = viz_str(L->m, id);
+    if (strcmp(s, "runnext") == 0) *q = VIZ_Q_RUNNEXT;
+    else if (strcmp(s, "local") == 0) *q = VIZ_Q_LOCAL;
+    else if (strcmp(s, "global") == 0) *q = VIZ_Q_GLOBAL;
+    else return viz_fail(L, "queue", "expected runnext, local or global, got \"%.40s\"", s);
+    return 0;
+}
+
+static int viz_get_gs(viz_loader *L, const cJSON *o, viz_event *e) {
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "gs");
+    if (a == NULL) return viz_fail(L, "gs", "missing");
+    if (!cJSON_IsArray(a)) return viz_fail(L, "gs", "expected an array of goroutine ids");
+    viz_model *m = L->m;
+    e->aux = (uint32_t)m->gs_count; /* checked below: gs_count stays < 2^32 */
+    int64_t n = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, a) {
+        if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble || v->valuedouble < 0 ||
+            v->valuedouble > (double)VIZ_G_ID_MAX)
+            return viz_fail(L, "gs", "expected goroutine ids (integers)");
+        if (n >= VIZ_GS_MAX) return viz_fail(L, "gs", "more than %d goroutines", VIZ_GS_MAX);
+        TRY(VIZ_GROW(L, m->gs, m->gs_cap, m->gs_count + 1));
+        m->gs[m->gs_count++] = (int32_t)v->valuedouble;
+        n++;
+    }
+    if (m->gs_count > (int64_t)UINT32_MAX) return viz_fail(L, "gs", "too many goroutine lists in one file");
+    e->x = n;
+    return 0;
+}
+
+static int viz_hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int viz_parse_copy(viz_loader *L, const cJSON *o, viz_event *e) {
+    viz_model *m = L->m;
+    viz_copy c;
+    memset(&c, 0, sizeof c);
+    int64_t v;
+    TRY(viz_get_int(L, o, "src_g", VIZ_REQ, 0, VIZ_G_ID_MAX, &v));
+    c.src_g = (int32_t)v;
+    TRY(viz_get_int(L, o, "dst_g", VIZ_REQ, 0, VIZ_G_ID_MAX, &v));
+    c.dst_g = (int32_t)v;
+    TRY(viz_get_addr(L, o, "src_addr", VIZ_REQ, &c.src_addr));
+    TRY(viz_get_addr(L, o, "dst_addr", VIZ_REQ, &c.dst_addr));
+    TRY(viz_get_addr(L, o, "chan", VIZ_OPT, &c.chan));
+    TRY(viz_get_int(L, o, "size", VIZ_REQ, 0, VIZ_BYTES_MAX, &v));
+    c.size = (uint32_t)v;
+    TRY(viz_get_str(L, o, "src_kind", VIZ_OPT, &c.src_kind));
+    TRY(viz_get_str(L, o, "dst_kind", VIZ_OPT, &c.dst_kind));
+    TRY(viz_get_str(L, o, "src_frame", VIZ_OPT, &c.src_frame));
+    TRY(viz_get_str(L, o, "src_var", VIZ_OPT, &c.src_var));
+    TRY(viz_get_str(L, o, "dst_frame", VIZ_OPT, &c.dst_frame));
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "bytes");
+    if (b == NULL) return viz_fail(L, "bytes", "missing");
+    if (!cJSON_IsString(b)) return viz_fail(L, "bytes", "expected a hex string");
+    size_t len = strlen(b->valuestring);
+    if (len != (size_t)c.size * 2)
+        return viz_fail(L, "bytes", "%zu hex digits for size %u (expected %u)", len, c.size, c.size * 2);
+    TRY(VIZ_GROW(L, m->bytes, m->byte_cap, m->byte_count + c.size));
+    c.bytes_off = (uint64_t)m->byte_count;
+    for (uint32_t i = 0; i < c.size; i++) {
+        int hi = viz_hexval(b->valuestring[2 * i]), lo = viz_hexval(b->valuestring[2 * i + 1]);
+        if (hi < 0 || lo < 0) return viz_fail(L, "bytes", "not a hex digit at offset %u", 2 * i);
+        m->bytes[m->byte_count + i] = (uint8_t)(hi << 4 | lo);
+    }
+    m->byte_count += c.size;
+    TRY(VIZ_GROW(L, m->copies, m->copy_cap, m->copy_count + 1));
+    e->aux = (uint32_t)m->copy_count;
+    m->copies[m->copy_count++] = c;
+    e->g2 = c.dst_g;
+    return 0;
+}
+
+static int viz_parse_frame(viz_loader *L, const cJSON *o, viz_event *e) {
+    viz_model *m = L->m;
+    viz_frame f;
+    memset(&f, 0, sizeof f);
+    int64_t v;
+    TRY(viz_get_str(L, o, "fn", VIZ_REQ, &f.fn));
+    TRY(viz_get_str(L, o, "file", VIZ_OPT, &f.file));
+    int r;
+    TRY(r = viz_get_int(L, o, "depth", VIZ_OPT, 0, 1 << 20, &v));
+    f.depth = r == 0 ? (int32_t)v : -1;
+    TRY(r = viz_get_int(L, o, "line", VIZ_OPT, 0, INT32_MAX, &v));
+    f.line = r == 0 ? (int32_t)v : 0;
+    TRY(viz_get_addr(L, o, "args_addr", VIZ_OPT, &f.args_addr));
+    TRY(r = viz_get_int(L, o, "args_size", VIZ_OPT, 0, UINT32_MAX, &v));
+    f.args_size = r == 0 ? (uint32_t)v : 0;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
+    f.word_off = (uint64_t)m->word_count;
+    if (a != NULL && !cJSON_IsNull(a)) {
+        if (!cJSON_IsArray(a)) return viz_fail(L, "args", "expected an array of \"0x...\" words");
+        const cJSON *w;
+        cJSON_ArrayForEach(w, a) {
+            uint64_t word;
+            if (!cJSON_IsString(w) || viz_parse_addr(w->valuestring, &word) != 0)
+                return viz_fail(L, "args", "expected \"0x...\" words");
+            if (f.word_count >= VIZ_ARG_WORDS_MAX) continue;
+            TRY(VIZ_GROW(L, m->words, m->word_cap, m->word_count + 1));
+            m->words[m->word_count++] = word;
+            f.word_count++;
+        }
+    }
+    TRY(VIZ_GROW(L, m->frames, m->frame_cap, m->frame_count + 1));
+    e->aux = (uint32_t)m->frame_count;
+    m->frames[m->frame_count++] = f;
+    return 0;
+}
+
+static int viz_parse_create(viz_loader *L, const cJSON *o, viz_event *e) {
+    viz_model *m = L->m;
+    viz_create c;
+    memset(&c, 0, sizeof c);
+    int64_t v;
+    TRY(viz_get_int(L, o, "new_g", VIZ_REQ, 1, VIZ_G_ID_MAX, &v));
+    e->g2 = (int32_t)v;
+    TRY(viz_get_str(L, o, "fn", VIZ_REQ, &c.fn));
+    TRY(viz_get_str(L, o, "file", VIZ_OPT, &c.file));
+    int r;
+    TRY(r = viz_get_int(L, o, "line", VIZ_OPT, 0, INT32_MAX, &v));
+    c.line = r == 0 ? (int32_t)v : 0;
+    TRY(viz_get_addr(L, o, "stack_lo", VIZ_OPT, &c.stack_lo));
+    TRY(viz_get_addr(L, o, "stack_hi", VIZ_OPT, &c.stack_hi));
+    int reused;
+    TRY(viz_get_bool(L, o, "reused", VIZ_OPT, &reused));
+    if (reused) e->sub |= VIZ_F_REUSED;
+    TRY(VIZ_GROW(L, m->creates, m->create_cap, m->create_count + 1));
+    e->aux = (uint32_t)m->create_count;
+    m->creates[m->create_count++] = c;
+    if (e->g2 > m->g_max) m->g_max = e->g2;
+    return 0;
+}
+
+static int viz_parse_var(viz_loader *L, const cJSON *o, viz_event *e) {
+    viz_model *m = L->m;
+    viz_var var;
+    TRY(viz_get_str(L, o, "var", VIZ_REQ, &var.name));
+    TRY(viz_get_addr(L, o, "addr", VIZ_REQ, &var.addr));
+    TRY(viz_get_int(L, o, "value", VIZ_REQ, INT64_MIN, INT64_MAX, &e->x));
+    /* Variables are few: the last one is the usual match, else a new row. */
+    int64_t k = m->var_count - 1;
+    while (k >= 0 && k >= m->var_count - 8 && !(m->vars[k].addr == var.addr && m->vars[k].name == var.name)) k--;
+    if (k < 0 || k < m->var_count - 8) {
+        TRY(VIZ_GROW(L, m->vars, m->var_cap, m->var_count + 1));
+        k = m->var_count++;
+        m->vars[k] = var;
+    }
+    e->aux = (uint32_t)k;
+    return 0;
+}
+
+/* Unknown kinds: keep the whole line and whatever g/m/p it has that look right. */
+static int viz_parse_unknown(viz_loader *L, const cJSON *o, viz_event *e, uint32_t name, const char *line,
+                             size_t len) {
+    e->x = name;
+    e->aux = viz_str_intern(&L->m->strs, line, len, &L->oom);
+    if (L->oom) return viz_fail(L, "memory", "out of memory");
+    static const char *const keys[3] = {"g", "m", "p"};
+    for (int k = 0; k < 3; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+        if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble) continue;
+        double d = v->valuedouble;
+        if (k == 0 && d >= 0 && d <= (double)VIZ_G_ID_MAX) e->g = (int32_t)d;
+        if (k == 1 && d >= 0 && d < VIZ_M_MAX) e->m = (int32_t)d;
+        if (k == 2 && d >= 0 && d < VIZ_P_MAX) e->p = (int16_t)d;
+    }
+    return 0;
+}
+
+/* ---- [SECTION] one event line ------------------------------------------------------- */
+
+static int viz_parse_kind(viz_loader *L, const cJSON *o, viz_event *e) {
+    int64_t v;
+    int flag, r;
+    switch ((viz_kind)e->kind) {
+    case VIZ_EV_PROC_START:
+    case VIZ_EV_PROC_STOP: return viz_get_gmp(L, o, e, VIZ_OPT, VIZ_REQ, VIZ_REQ);
+    case VIZ_EV_M_START:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_REQ, VIZ_REQ));
+        TRY(r = viz_get_int(L, o, "runs_at", VIZ_OPT, 0, INT64_MAX, &v));
+        e->x = r == 0 ? v : e->t_ns;
+        TRY(viz_get_bool(L, o, "new", VIZ_OPT, &flag));
+        if (flag) e->sub |= VIZ_F_NEW;
+        TRY(viz_get_bool(L, o, "spinning", VIZ_OPT, &flag));
+        if (flag) e->sub |= VIZ_F_SPINNING;
+        return 0;
+    case VIZ_EV_M_STOP: return viz_get_gmp(L, o, e, VIZ_OPT, VIZ_REQ, VIZ_OPT);
+    case VIZ_EV_M_SPIN:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_REQ, VIZ_OPT));
+        TRY(viz_get_bool(L, o, "spinning", VIZ_REQ, &flag));
+        if (flag) e->sub |= VIZ_F_SPINNING;
+        return 0;
+    case VIZ_EV_GO_CREATE:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        return viz_parse_create(L, o, e);
+    case VIZ_EV_GO_START:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_REQ, VIZ_REQ));
+        TRY(viz_get_int(L, o, "schedtick", VIZ_OPT, 0, INT64_MAX, &e->x));
+        TRY(viz_get_bool(L, o, "inherit_time", VIZ_OPT, &flag));
+        if (flag) e->sub |= VIZ_F_INHERIT;
+        return 0;
+    case VIZ_EV_GO_STOP:
+    case VIZ_EV_GO_BLOCK:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        return viz_get_str(L, o, "reason", VIZ_OPT, &e->aux) < 0 ? -1 : 0;
+    case VIZ_EV_GO_UNBLOCK:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        TRY(r = viz_get_int(L, o, "by", VIZ_OPT, 0, VIZ_G_ID_MAX, &v));
+        e->g2 = r == 0 ? (int32_t)v : -1;
+        return 0;
+    case VIZ_EV_GO_DESTROY: return viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT);
+    case VIZ_EV_RUNQ_PUT:
+    case VIZ_EV_RUNQ_GET:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_REQ));
+        TRY(viz_get_queue(L, o, VIZ_REQ, &e->sub));
+        if (e->sub != VIZ_Q_GLOBAL && e->p < 0) return viz_fail(L, "p", "-1 for a %s queue", viz_queue_name(e->sub));
+        return 0;
+    case VIZ_EV_RUNQ_STEAL:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_REQ));
+        TRY(viz_get_int(L, o, "victim", VIZ_REQ, 0, VIZ_P_MAX - 1, &v));
+        e->g2 = (int32_t)v;
+        TRY(viz_get_queue(L, o, VIZ_OPT, &e->sub));
+        return viz_get_gs(L, o, e);
+    case VIZ_EV_RUNQ_MOVE:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_REQ));
+        return viz_get_gs(L, o, e);
+    case VIZ_EV_DECISION:
+        TRY(viz_get_str(L, o, "kind", VIZ_REQ, &e->aux));
+        TRY(viz_get_int(L, o, "n", VIZ_REQ, 1, INT32_MAX, &v));
+        e->g2 = (int32_t)v;
+        TRY(viz_get_int(L, o, "choice", VIZ_REQ, 0, v - 1, &e->x));
+        return 0;
+    case VIZ_EV_FRAME_ENTER:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        return viz_parse_frame(L, o, e);
+    case VIZ_EV_FRAME_EXIT:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        TRY(viz_get_str(L, o, "fn", VIZ_OPT, &e->aux));
+        TRY(r = viz_get_int(L, o, "depth", VIZ_OPT, 0, 1 << 20, &v));
+        e->x = r == 0 ? v : -1;
+        return 0;
+    case VIZ_EV_ARG_COPY:
+    case VIZ_EV_VALUE_COPY:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        return viz_parse_copy(L, o, e);
+    case VIZ_EV_CHAN_MAKE:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        TRY(viz_get_addr(L, o, "chan", VIZ_REQ, (uint64_t *)&e->x));
+        TRY(r = viz_get_int(L, o, "cap", VIZ_OPT, 0, INT32_MAX, &v));
+        e->g2 = r == 0 ? (int32_t)v : 0;
+        TRY(r = viz_get_int(L, o, "elem_size", VIZ_OPT, 0, UINT32_MAX, &v));
+        e->aux = r == 0 ? (uint32_t)v : 0;
+        return 0;
+    case VIZ_EV_CHAN_CLOSE:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        TRY(viz_get_addr(L, o, "chan", VIZ_REQ, (uint64_t *)&e->x));
+        TRY(r = viz_get_int(L, o, "woken", VIZ_OPT, 0, INT32_MAX, &v));
+        e->g2 = r == 0 ? (int32_t)v : 0;
+        return 0;
+    case VIZ_EV_VAR_NEW:
+    case VIZ_EV_VAR_LOAD:
+    case VIZ_EV_VAR_STORE:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        return viz_parse_var(L, o, e);
+    case VIZ_EV_PRINT:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        return viz_get_str(L, o, "text", VIZ_REQ, &e->aux) < 0 ? -1 : 0;
+    case VIZ_EV_PANIC:
+    case VIZ_EV_FAIL:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        return viz_get_str(L, o, "message", VIZ_OPT, &e->aux) < 0 ? -1 : 0;
+    case VIZ_EV_UNKNOWN:
+    case VIZ_EV_KIND_COUNT: break;
+    }
+    VIZ_ASSERT(0 && "viz_parse_kind: unhandled kind");
+    return -1;
+}
+
+static int viz_parse_event(viz_loader *L, const cJSON *o, const char *evname, const char *line, size_t len) {
+    viz_model *m = L->m;
+    viz_event e;
+    memset(&e, 0, sizeof e);
+    e.g = e.g2 = e.m = -1;
+    e.p = -1;
+    int64_t i;
+    TRY(viz_get_int(L, o, "i", VIZ_REQ, 0, VIZ_EVENTS_MAX - 1, &i));
+    if (i != m->ev_count) return viz_fail(L, "i", "expected %lld (events are numbered from 0), got %lld",
+                                          (long long)m->ev_count, (long long)i);
+    TRY(viz_get_int(L, o, "t", VIZ_REQ, 0, INT64_C(1) << 53, &e.t_ns));
+    if (e.t_ns < L->last_t)
+        return viz_fail(L, "t", "%lld is before the previous event's %lld (time must not go backwards)",
+                        (long long)e.t_ns, (long long)L->last_t);
+    L->last_t = e.t_ns;
+    e.kind = (uint8_t)viz_kind_of(evname);
+    TRY(viz_get_str(L, o, "why", VIZ_OPT, &e.why));
+    if (e.kind == VIZ_EV_UNKNOWN) {
+        uint32_t name = viz_intern(L, evname);
+        if (L->oom) return viz_fail(L, "memory", "out of memory");
+        TRY(viz_parse_unknown(L, o, &e, name, line, len));
+    } else {
+        TRY(viz_parse_kind(L, o, &e));
+    }
+    if (e.p >= m->p_count) m->p_count = e.p + 1;
+    if (e.m >= m->m_count) m->m_count = e.m + 1;
+    if (e.kind == VIZ_EV_RUNQ_STEAL && e.g2 >= m->p_count) m->p_count = e.g2 + 1;
+    if (e.g > m->g_max) m->g_max = e.g;
+    TRY(VIZ_GROW(L, m->ev, m->ev_cap, m->ev_count + 1));
+    m->ev[m->ev_count++] = e;
+    return 0;
+}
+
+static int viz_parse_header(viz_loader *L, const cJSON *o) {
+    viz_header *h = &L->m->header;
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "ev");
+    if (!cJSON_IsString(ev) || strcmp(ev->valuestring, "Header") != 0)
+        return viz_fail(L, "ev", "the first line must be the Header (\"ev\":\"Header\")");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "format");
+    if (!cJSON_IsString(f) || strcmp(f->valuestring, "gmpsim-schedule") != 0)
+        return viz_fail(L, "format", "expected \"gmpsim-schedule\"");
+    TRY(viz_get_int(L, o, "version", VIZ_REQ, INT64_MIN, INT64_MAX, &h->version));
+    if (h->version != VIZ_FORMAT_VERSION)
+        return viz_fail(L, "version", "version %lld is not supported (this gmpview reads version %d)",
+                        (long long)h->version, VIZ_FORMAT_VERSION);
+    TRY(viz_get_str(L, o, "scenario", VIZ_OPT, &h->scenario));
+    TRY(viz_get_str(L, o, "strategy", VIZ_OPT, &h->strategy));
+    TRY(viz_get_int(L, o, "seed", VIZ_OPT, INT64_MIN, INT64_MAX, &h->seed));
+    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(o, "options");
+    if (opt != NULL && !cJSON_IsObject(opt)) return viz_fail(L, "options", "expected an object");
+    if (opt != NULL) {
+        TRY(viz_get_int(L, opt, "procs", VIZ_OPT, 1, VIZ_P_MAX, &h->procs));
+        TRY(viz_get_str(L, opt, "go", VIZ_OPT, &h->go));
+    }
+    if (h->procs > L->m->p_count) L->m->p_count = (int32_t)h->procs;
+    return 0;
+}
+
+static int viz_parse_footer(viz_loader *L, const cJSON *o) {
+    viz_footer *f = &L->m->footer;
+    TRY(viz_get_str(L, o, "outcome", VIZ_OPT, &f->outcome));
+    TRY(viz_get_str(L, o, "message", VIZ_OPT, &f->message));
+    TRY(viz_get_str(L, o, "report", VIZ_OPT, &f->report));
+    TRY(viz_get_str(L, o, "digest", VIZ_OPT, &f->digest));
+    int r;
+    TRY(r = viz_get_int(L, o, "t", VIZ_OPT, 0, INT64_C(1) << 53, &f->t_ns));
+    if (r != 0) f->t_ns = L->last_t;
+    if (f->t_ns < L->last_t) return viz_fail(L, "t", "the footer's t is before the last event's");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "counts");
+    if (c != NULL && !cJSON_IsObject(c)) return viz_fail(L, "counts", "expected an object");
+    if (c != NULL) {
+        TRY(r = viz_get_int(L, c, "events", VIZ_OPT, 0, VIZ_EVENTS_MAX, &f->events));
+        if (r == 0 && f->events != L->m->ev_count)
+            return viz_fail(L, "counts.events", "%lld, but the file has %lld events", (long long)f->events,
+                            (long long)L->m->ev_count);
+        TRY(viz_get_int(L, c, "goroutines", VIZ_OPT, 0, INT64_MAX, &f->goroutines));
+        TRY(viz_get_int(L, c, "decisions", VIZ_OPT, 0, INT64_MAX, &f->decisions));
+        TRY(viz_get_int(L, c, "threads", VIZ_OPT, 0, INT64_MAX, &f->threads));
+    }
+    L->m->t_end_ns = f->t_ns;
+    return 0;
+}
+
+static int viz_load_line(viz_loader *L, const char *s, size_t len) {
+    L->line++;
+    if (len > 0 && s[len - 1] == '\r') len--;
+    if (L->phase == 2) return viz_fail(L, "Footer", "content after the footer");
+    size_t k = 0;
+    while (k < len && (s[k] == ' ' || s[k] == '\t')) k++;
+    if (k == len) return viz_fail(L, "json", "empty line");
+    cJSON *o = cJSON_ParseWithLength(s, len);
+    if (o == NULL) {
+        const char *at = cJSON_GetErrorPtr();
+        long col = at != NULL && at >= s && at <= s + len ? (long)(at - s) + 1 : 1;
+        viz_arena_reset();
+        return viz_fail(L, "json", "syntax error at column %ld", col);
+    }
+    int rc;
+    if (!cJSON_IsObject(o)) {
+        rc = viz_fail(L, "json", "expected an object");
+    } else if (L->phase == 0) {
+        rc = viz_parse_header(L, o);
+        L->phase = 1;
+    } else {
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "ev");
+        if (ev == NULL) rc = viz_fail(L, "ev", "missing");
+        else if (!cJSON_IsString(ev) || ev->valuestring[0] == 0) rc = viz_fail(L, "ev", "expected a kind name");
+        else if (strcmp(ev->valuestring, "Footer") == 0) {
+            rc = viz_parse_footer(L, o);
+            L->phase = 2;
+        } else if (strcmp(ev->valuestring, "Header") == 0) {
+            rc = viz_fail(L, "ev", "a second Header");
+        } else {
+            rc = viz_parse_event(L, o, ev->valuestring, s, len);
+        }
+    }
+    cJSON_Delete(o);
+    viz_arena_reset();
+    return rc;
+}
+
+/* ---- [SECTION] whole inputs ------------------------------------------------------------- */
+
+void viz_model_init(viz_model *m) {
+    VIZ_ASSERT(m != NULL);
+    memset(m, 0, sizeof *m);
+}
+
+void viz_model_free(viz_model *m) {
+    VIZ_ASSERT(m != NULL);
+    free(m->ev);
+    free(m->creates);
+    free(m->frames);
+    free(m->copies);
+    free(m->vars);
+    free(m->gs);
+    free(m->words);
+    free(m->bytes);
+    free(m->strs.chars);
+    free(m->strs.offs);
+    free(m->strs.slots);
+    memset(m, 0, sizeof *m);
+}
+
+static void viz_load_begin(viz_loader *L, viz_model *m, viz_error *err) {
+    viz_model_init(m);
+    memset(L, 0, sizeof *L);
+    memset(err, 0, sizeof *err);
+    L->m = m;
+    L->err = err;
+    int oom = 0;
+    viz_str_intern(&m->strs, "", 0, &oom); /* id 0 */
+    L->oom = oom;
+    cJSON_Hooks hooks = {viz_arena_malloc, viz_arena_free};
+    cJSON_InitHooks(&hooks);
+}
+
+static int viz_load_end(viz_loader *L, int rc) {
+    cJSON_InitHooks(NULL);
+    viz_arena_destroy();
+    if (rc == 0 && L->oom) rc = viz_fail(L, "memory", "out of memory");
+    if (rc == 0 && L->phase == 0) {
+        L->line = 1;
+        rc = viz_fail(L, "Header", "empty file (expected a Header line)");
+    }
+    if (rc == 0 && L->phase == 1) {
+        L->line++;
+        rc = viz_fail(L, "Footer", "missing: the file is truncated after line %lld", (long long)(L->line - 1));
+    }
+    if (rc != 0) {
+        viz_model_free(L->m);
+        return -1;
+    }
+    L->m->line_count = L->line;
+    if (L->m->p_count == 0) L->m->p_count = 1;
+    return 0;
+}
+
+int viz_load_mem(viz_model *m, const char *data, size_t len, viz_error *err) {
+    viz_loader L;
+    viz_load_begin(&L, m, err);
+    m->file_bytes = len;
+    int rc = L.oom ? -1 : 0;
+    size_t pos = 0;
+    while (rc == 0 && pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (data + pos)) : len - pos;
+        if (n > VIZ_LINE_BYTES_MAX) {
+            L.line++;
+            rc = viz_fail(&L, "json", "line longer than %d bytes", VIZ_LINE_BYTES_MAX);
+            break;
+        }
+        rc = viz_load_line(&L, data + pos, n);
+        pos += n + 1;
+    }
+    return viz_load_end(&L, rc);
+}
+
+/* Reads with a growing buffer: lines split across reads move to the front. */
+int viz_load_file(viz_model *m, const char *path, viz_error *err) {
+    viz_loader L;
+    viz_load_begin(&L, m, err);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int rc = viz_fail(&L, "file", "cannot open: %s", strerror(errno));
+        err->line = 0;
+        cJSON_InitHooks(NULL);
+        viz_arena_destroy();
+        viz_model_free(m);
+        return rc;
+    }
+    size_t cap = 4u << 20, have = 0;
+    char *buf = malloc(cap);
+    int rc = buf == NULL || L.oom ? viz_fail(&L, "memory", "out of memory") : 0;
+    uint64_t total = 0;
+    while (rc == 0) {
+        if (have == cap) {
+            if (cap >= (size_t)VIZ_LINE_BYTES_MAX + 2) {
+                L.line++;
+                rc = viz_fail(&L, "json", "line longer than %d bytes", VIZ_LINE_BYTES_MAX);
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                rc = viz_fail(&L, "memory", "out of memory");
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + have, 1, cap - have, f);
+        total += got;
+        if (got == 0) {
+            if (ferror(f)) rc = viz_fail(&L, "file", "read error: %s", strerror(errno));
+            else if (have > 0) rc = viz_load_line(&L, buf, have); /* no final newline */
+            break;
+        }
+        have += got;
+        size_t pos = 0;
+        for (;;) {
+            char *nl = memchr(buf + pos, '\n', have - pos);
+            if (nl == NULL) break;
+            size_t n = (size_t)(nl - (buf + pos));
+            rc = viz_load_line(&L, buf + pos, n);
+            pos += n + 1;
+            if (rc != 0) break;
+        }
+        memmove(buf, buf + pos, have - pos);
+        have -= pos;
+    }
+    free(buf);
+    fclose(f);
+    m->file_bytes = total;
+    return viz_load_end(&L, rc);
+}
+
+/* ---- [SECTION] helpers for the views -------------------------------------------------- */
+
+int64_t viz_decode_i64(const uint8_t *b, uint32_t n) {
+    VIZ_ASSERT(n <= 8);
+    VIZ_ASSERT(b != NULL || n == 0);
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < n; i++) v |= (uint64_t)b[i] << (8 * i);
+    if (n > 0 && n < 8 && (b[n - 1] & 0x80)) v |= ~0ull << (8 * n);
+    return (int64_t)v;
+}
