@@ -329,8 +329,8 @@ static void sim_fault_report(sim_sched *s) {
         snprintf(head, sizeof head, "goroutine %lld made no gmp_* call for %d s of host time: it never yields",
                  (long long)g->goid, s->opt.yield_timeout_s);
     else if (sim_stack_pool_is_guard(s->stacks, sim_fault_addr))
-        snprintf(head, sizeof head, "goroutine %lld overflowed its %u-byte host stack (guard page hit)",
-                 (long long)g->goid, (unsigned)g->stack.size_bytes);
+        snprintf(head, sizeof head, "goroutine %lld overflowed its host stack (guard page hit; see --stack-size)",
+                 (long long)g->goid); /* no size: it differs in sanitizer builds */
     else
         snprintf(head, sizeof head, "goroutine %lld crashed: signal %s in scenario code",
                  (long long)g->goid, sim_fault_signal == SIGBUS ? "SIGBUS" : "SIGSEGV");
