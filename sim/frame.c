@@ -30,7 +30,7 @@ int sim_frame_push(sim_sched *s, sim_g *g, const char *name, const void *args, u
     SIM_ASSERT(name != NULL);
     if (g->frame_count >= SIM_FRAMES_MAX) return -1;
     if (g->frame_count == g->frame_cap) {
-        int32_t cap = g->frame_cap ? g->frame_cap * 2 : 4;
+        int32_t cap = g->frame_cap ? g->frame_cap * 2 : 2; /* most goroutines are one or two frames deep */
         sim_frame *f = realloc(g->frames, (size_t)cap * sizeof *f);
         if (f == NULL) return -1;
         g->frames = f;
@@ -109,7 +109,7 @@ uint64_t sim_slot_addr(sim_sched *s, sim_g *g, const char *name, uint32_t size_b
     for (int32_t i = g->slot_count - 1; i >= 0 && g->slots[i].frame_index == top; i--)
         if (strcmp(g->slots[i].name, name) == 0) return g->slots[i].addr;
     if (g->slot_count == g->slot_cap) {
-        int32_t cap = g->slot_cap ? g->slot_cap * 2 : 8;
+        int32_t cap = g->slot_cap ? g->slot_cap * 2 : 2;
         sim_slot *n = realloc(g->slots, (size_t)cap * sizeof *n);
         if (n == NULL) return 0;
         g->slots = n;
