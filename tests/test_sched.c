@@ -348,6 +348,57 @@ static void t_overflow_main(void *argp) {
 }
 GMP_SCENARIO(test_overflow, "a goroutine overflows its stack", t_overflow_main)
 
+/* The same on a stack past the guard budget (coro.h: stacks beyond guard_count_max
+ * have no guard page, only a canary at lo): main parks enough goroutines to use up
+ * the guarded stacks, then a child fills a local array that ends 1 KiB past the end
+ * of its stack (in the spacer page, so no neighbour is touched) and returns; its
+ * next switch finds the canary smashed. That too must end the run with outcome fault, naming the child. */
+static int64_t t_unguarded_goid;
+
+/* A local array too big for what is left of the stack, filled: it covers the
+ * canary at lo and n - (frame - lo) bytes below it. */
+__attribute__((noinline)) static int64_t t_big_local(size_t n) {
+    char big[n];
+    memset(big, 0x55, n);
+    return big[0] + big[n - 1];
+}
+
+typedef struct {
+    gmp_chan gate;
+    gmp_chan done;
+} t_gate_args;
+
+static void t_parked(void *argp) {
+    t_gate_args *a = argp;
+    bool ok = gmp_recv(a->gate, NULL);
+    GMP_ASSERT(!ok, "the gate is only ever closed");
+    gmp_send(a->done, NULL);
+}
+
+static void t_unguarded_child(void *argp) {
+    t_gate_args *a = argp;
+    sim_g *g = sim__S->allg[sim__S->curg];
+    t_unguarded_goid = g->goid;
+    GMP_ASSERT(!g->stack.guarded, "the child's stack has no guard page");
+    size_t n = (size_t)((uintptr_t)__builtin_frame_address(0) - (uintptr_t)g->stack.lo) + 1024;
+    int64_t v = t_big_local(n);
+    gmp_gosched(); /* the switch away checks the canary */
+    gmp_send(a->done, &v);
+}
+
+static void t_unguarded_main(void *argp) {
+    (void)argp;
+    sim_stack_pool_stats st;
+    sim_stack_pool_stats_get(sim__S->stacks, &st);
+    GMP_ASSERT(st.guard_count_max <= 200000, "the guard budget is too large to use up in a test");
+    t_gate_args a = {.gate = gmp_make_chan(0, 0), .done = gmp_make_chan(sizeof(int64_t), 1)};
+    for (uint32_t i = 0; i < st.guard_count_max + 16; i++) GMP_GO(t_parked, a);
+    GMP_GO(t_unguarded_child, a);
+    gmp_recv(a.done, NULL);
+    gmp_close(a.gate);
+}
+GMP_SCENARIO(test_overflow_unguarded, "a goroutine overflows a stack that has no guard page", t_unguarded_main)
+
 static void t_send_closed_main(void *argp) {
     (void)argp;
     gmp_chan c = gmp_make_chan(sizeof(int64_t), 1);
@@ -372,20 +423,8 @@ GMP_SCENARIO(test_work_forever, "main works forever, recording no events", t_wor
 /* 100,000 goroutines parked at once on one channel, released by close. */
 enum { T_ALIVE = 100000 };
 
-typedef struct {
-    gmp_chan gate;
-    gmp_chan done;
-} t_gate_args;
-
 static int32_t t_alive_g_count;
 static int64_t t_alive_waiting;
-
-static void t_parked(void *argp) {
-    t_gate_args *a = argp;
-    bool ok = gmp_recv(a->gate, NULL);
-    GMP_ASSERT(!ok, "the gate is only ever closed");
-    gmp_send(a->done, NULL);
-}
 
 static void t_alive_main(void *argp) {
     (void)argp;
@@ -820,6 +859,21 @@ START_TEST(test_sched_stack_overflow_fault) {
 }
 END_TEST
 
+START_TEST(test_sched_stack_overflow_unguarded_fault) {
+    gmp_options opt;
+    t_options(&opt, 1, 22, 1);
+    t_run r;
+    t_run_opt(&r, "test_overflow_unguarded", &opt, false);
+    ck_assert_msg(r.res.outcome == GMP_OUTCOME_FAULT, "outcome %s: %s", gmp_outcome_name(r.res.outcome),
+                  r.res.message);
+    char want[64];
+    snprintf(want, sizeof want, "goroutine %lld", (long long)t_unguarded_goid);
+    ck_assert_int_gt(t_unguarded_goid, 1);
+    ck_assert_msg(strstr(r.res.message, want) != NULL, "the message must name %s: %s", want, r.res.message);
+    t_run_free(&r);
+}
+END_TEST
+
 START_TEST(test_sched_send_on_closed_panics) {
     t_run r;
     t_run_simple(&r, "test_send_closed", 1, 22);
@@ -982,6 +1036,7 @@ Suite *sched_suite(void) {
     tcase_add_test(tc, test_sched_deadlock_procs4);
     tcase_add_test(tc, test_sched_assert);
     tcase_add_test(tc, test_sched_stack_overflow_fault);
+    tcase_add_test(tc, test_sched_stack_overflow_unguarded_fault);
     tcase_add_test(tc, test_sched_send_on_closed_panics);
     tcase_add_test(tc, test_sched_max_events_limit);
     tcase_add_test(tc, test_sched_max_time_limit);
