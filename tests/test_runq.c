@@ -416,6 +416,7 @@ END_TEST
 Suite *runq_suite(void) {
     Suite *s = suite_create("runq");
     TCase *tc = tcase_create("local");
+    tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, t_setup, t_teardown);
     tcase_add_test(tc, test_runq_fifo);
     tcase_add_test(tc, test_runq_fifo_same_g);
@@ -428,6 +429,7 @@ Suite *runq_suite(void) {
     tcase_add_test(tc, test_runq_counts_events);
     suite_add_tcase(s, tc);
     tc = tcase_create("steal");
+    tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, t_setup, t_teardown);
     tcase_add_test(tc, test_runq_steal_half);
     tcase_add_test(tc, test_runq_steal_order);
@@ -436,6 +438,7 @@ Suite *runq_suite(void) {
     tcase_add_test(tc, test_runq_steal_empty);
     suite_add_tcase(s, tc);
     tc = tcase_create("global");
+    tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, t_setup, t_teardown);
     tcase_add_test(tc, test_runq_global_fifo);
     tcase_add_test(tc, test_runq_globrunqgetbatch);
