@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "choice.h"
 #include "cost.h"
 #include "frame.h"
 #include "runq.h"
@@ -129,6 +130,7 @@ static void sim_newproc(sim_sched *s, sim_g *parent, gmp_func fn, const char *go
     g->created_by = created_by;
     g->created_file = file;
     g->created_line = line;
+    g->site_ordinal = sim_choice_site_ordinal(s, file, line);
     g->args_size_bytes = size;
     g->run_stack = g->stack;
     g->run_stack.hi -= sim_round16(size);

@@ -5,6 +5,22 @@
  * options and records (kind, n, choice) in the schedule. Option 0 is the default
  * (what a deterministic runtime would do). The random strategy draws with the run's
  * one PRNG, as cheaprandn does. Decisions with n == 1 are not drawn nor recorded.
+ *
+ * Identity. Besides its position, each recorded decision says what it was about, so
+ * that a replay can find it again after the scenario was edited (docs/replay.md):
+ *   key    the decision's context: the thief P of a steal, the goroutine and line of
+ *          a select, the set of tied candidates;
+ *   cands  (tie) every option's identity: the candidate Ms' current goroutines, each
+ *          named by creation site and ordinal ("main.worker@steal.c:20#3"; "main");
+ *          an M with no goroutine is "sched@P2" (about to run schedule() on P2) or
+ *          "<state>@M<id>";
+ *   pick   the chosen option's identity (tie), or what the choice means (steal).
+ * Identities never contain goids, M ids of running goroutines or host addresses: they
+ * name things by where the scenario's code made them.
+ *
+ * Adding a decision kind: one enum value and one row of sim_choice_kinds (choice.c):
+ * its name and, optionally, a describe function that fills the key, the option
+ * identities and the pick; without one, the key is the current goroutine and line.
  */
 #ifndef SIM_CHOICE_H
 #define SIM_CHOICE_H
@@ -23,5 +39,12 @@ typedef enum sim_choice_kind {
 const char *sim_choice_kind_name(sim_choice_kind k);
 /* Returns a choice in [0, n). n >= 1. why says what the options are. */
 uint32_t sim_choose(sim_sched *s, sim_choice_kind kind, uint32_t n, const char *why);
+
+/* The ordinal (1, 2, ...) of a goroutine created at file:line among the goroutines
+ * created there so far in this run; newproc stores it in g->site_ordinal. The
+ * counters start again with each run (at its first go statement). */
+int32_t sim_choice_site_ordinal(sim_sched *s, const char *file, int line);
+/* Writes g's identity ("main", "main.worker@steal.c:20#3") into buf. Returns buf. */
+char *sim_choice_g_ident(const sim_sched *s, const sim_g *g, char *buf, size_t size);
 
 #endif

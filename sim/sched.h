@@ -153,6 +153,7 @@ typedef struct sim_g {
     const char *created_by;   /* the creating frame's name */
     const char *created_file;
     int32_t created_line;
+    int32_t site_ordinal;     /* among goroutines created at created_file:line, from 1 (replay identity) */
     int64_t waitsince_ns;
     sim_frame *frames;        /* frames[0] is the goroutine's entry function */
     int32_t frame_count, frame_cap;

@@ -326,6 +326,13 @@ typedef struct gmp_decision {
     int64_t t_ns;              /* virtual time */
     const char *kind;          /* "tie", "steal_order", ... */
     uint32_t n;                /* number of options, >= 2 */
+    /* Identity (docs/replay.md): filled when a schedule file is written or when the
+     * strategy sets wants_ids, else NULL and 0. */
+    const char *key;           /* what it is about: "P1" (steal's thief), "tie:{...}", ... */
+    uint32_t id_count;         /* n when the options have identities (tie), else 0 */
+    const char *const *ids;    /* the options' identities ("main.worker@x.c:20#3", "sched@P1") */
+    /* Filled for every tie when a strategy is set: */
+    const int64_t *goids;      /* tie: each candidate M's goroutine id, or -(1 + M id) when it runs none */
 } gmp_decision;
 
 /* A search strategy: chooses among a decision's options. NULL in gmp_options means the
@@ -335,6 +342,7 @@ typedef struct gmp_strategy {
     const char *name;          /* recorded in the header: "random", "replay", "pct:3", ... */
     uint32_t (*choose)(void *ctx, const gmp_decision *d);
     void *ctx;
+    int wants_ids;             /* 1: fill gmp_decision's key and ids even without a schedule file */
 } gmp_strategy;
 
 typedef struct gmp_options {
