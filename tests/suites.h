@@ -10,6 +10,7 @@ Suite *sched_suite(void);
 Suite *determinism_suite(void);
 Suite *plugin_suite(void);
 Suite *cli_suite(void);
+Suite *viz_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
@@ -18,6 +19,7 @@ static Suite *(*const gmp_test_suites[])(void) = {
     determinism_suite,
     plugin_suite,
     cli_suite,
+    viz_suite,
     NULL,
 };
 

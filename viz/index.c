@@ -214,7 +214,6 @@ static int viz_is_copy_event(const viz_event *e) {
     return e->kind == VIZ_EV_ARG_COPY || e->kind == VIZ_EV_VALUE_COPY;
 }
 
-int viz_is_decision(const viz_event *e);
 int viz_is_decision(const viz_event *e) {
     return e->kind == VIZ_EV_DECISION || e->kind == VIZ_EV_GO_START || e->kind == VIZ_EV_RUNQ_STEAL;
 }
@@ -305,9 +304,19 @@ static int viz_index_g_event(viz_builder *b, const viz_event *e, uint32_t i) {
             return viz_set(b, gl, e->t_ns, VIZ_S_SYSCALL, e->g, 0, (int16_t)p, i);
         }
         if (name == ix->s_syscall_end) {
+            /* exitsyscall may come back on another P (its own was retaken): the event's. */
             int32_t p = b->g_p[k], m = b->g_m[k];
             if (p >= 0) b->p_sys[p] = 0;
             if (m >= 0) b->m_sys[m] = 0;
+            if (e->p >= 0 && e->p < ix->m->p_count && e->p != p) {
+                if (viz_release(b, k, e->g, e->t_ns, i) != 0) return -1;
+                p = b->g_p[k] = e->p;
+                b->p_curg[p] = e->g;
+                if (m >= 0) {
+                    b->g_m[k] = m;
+                    b->m_curg[m] = e->g;
+                }
+            }
             if (viz_update_p(b, p, e->t_ns, i) != 0 || viz_update_m(b, m, e->t_ns, i) != 0) return -1;
             return viz_set(b, gl, e->t_ns, VIZ_S_RUNNING, e->g, 0, (int16_t)p, i);
         }
@@ -350,6 +359,15 @@ static int viz_index_pm_event(viz_builder *b, const viz_event *e, uint32_t i) {
     case VIZ_EV_M_SPIN:
         if (mok) b->m_spin[mm] = (e->sub & VIZ_F_SPINNING) != 0;
         break;
+    case VIZ_EV_UNKNOWN: /* ProcSteal (retake) and ProcIdle (handoffp): the P is let go */
+        if (e->x == 0 || (e->x != b->ix->s_proc_steal && e->x != b->ix->s_proc_idle) || !pok) return 0;
+        if (b->p_curg[p] >= 0) {
+            int32_t gl = viz_index_glane(b->ix, b->p_curg[p]);
+            if (gl >= 0 && b->g_p[gl - b->ix->g_lane0] == p) b->g_p[gl - b->ix->g_lane0] = -1;
+        }
+        b->p_curg[p] = b->p_m[p] = -1;
+        b->p_sys[p] = 0;
+        return viz_update_p(b, p, e->t_ns, i);
     default: return 0;
     }
     if (viz_update_p(b, pok ? p : -1, e->t_ns, i) != 0) return -1;
@@ -465,6 +483,8 @@ int viz_index_build(viz_index *ix, const viz_model *m) {
     ix->s_syscall_begin = viz_str_find(m, "GoSyscallBegin");
     ix->s_syscall_end = viz_str_find(m, "GoSyscallEnd");
     ix->s_syscall_end_blocked = viz_str_find(m, "GoSyscallEndBlocked");
+    ix->s_proc_steal = viz_str_find(m, "ProcSteal");
+    ix->s_proc_idle = viz_str_find(m, "ProcIdle");
     viz_builder b;
     memset(&b, 0, sizeof b);
     if (viz_index_goids(ix) != 0 || viz_index_count(ix) != 0 || viz_builder_init(&b, ix) != 0) goto fail;

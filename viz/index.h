@@ -94,7 +94,8 @@ typedef struct viz_index {
     int64_t ckpt_count;
     int32_t *ckpt_data;
     int64_t ckpt_data_count;
-    uint32_t s_syscall_begin, s_syscall_end, s_syscall_end_blocked; /* name ids of kinds to come */
+    uint32_t s_syscall_begin, s_syscall_end, s_syscall_end_blocked; /* name ids of newer kinds */
+    uint32_t s_proc_steal, s_proc_idle;
 } viz_index;
 
 /* The run queues and who runs where, after some prefix of the events. */
@@ -118,6 +119,8 @@ void viz_index_free(viz_index *ix);
 
 /* Lane of goroutine goid, or -1. */
 int32_t viz_index_glane(const viz_index *ix, int64_t goid);
+/* Decision, GoStart and RunqSteal: what shift+arrows step through. */
+int viz_is_decision(const viz_event *e);
 /* Index (into ix->spans) of the span of lane covering t, or -1. */
 int64_t viz_span_at(const viz_index *ix, int32_t lane, int64_t t_ns);
 /* First span of lane (index into ix->spans) with t1 > t_ns (spans are sorted), or the end. */

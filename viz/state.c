@@ -5,8 +5,8 @@
  * thief's local tail), RunqMove lists the local head going to the global queue (the
  * last one is the G being put). One step has no event of its own: globrunqgetbatch
  * pops Gs from the global queue and puts them locally, which shows as RunqPut local of
- * a G that is still in the global queue; so a RunqPut first takes the G out of
- * wherever it is. where[] (per goroutine lane) makes that O(1) at a queue's head.
+ * a G that is still at the head of the global queue; so a RunqPut first takes the G
+ * out of a queue's head or a runnext when it is there (O(P), not O(queue length)).
  */
 #include <string.h>
 
@@ -128,7 +128,8 @@ static void viz_rq_stop(viz_rq *rq, const viz_event *e) {
         if (rq->curg[p] == e->g) rq->curg[p] = -1;
 }
 
-static int viz_rq_apply(viz_rq *rq, const viz_model *m, const viz_event *e) {
+static int viz_rq_apply(viz_rq *rq, const viz_index *ix, const viz_event *e) {
+    const viz_model *m = ix->m;
     int32_t p = e->p;
     int pok = p >= 0 && p < rq->p_count;
     switch ((viz_kind)e->kind) {
@@ -175,6 +176,9 @@ static int viz_rq_apply(viz_rq *rq, const viz_model *m, const viz_event *e) {
     case VIZ_EV_PROC_STOP:
         if (pok) rq->pm[p] = rq->curg[p] = -1;
         return 0;
+    case VIZ_EV_UNKNOWN: /* the kinds this replay knows by name: ProcSteal, ProcIdle */
+        if (pok && e->x != 0 && (e->x == ix->s_proc_steal || e->x == ix->s_proc_idle)) rq->pm[p] = rq->curg[p] = -1;
+        return 0;
     default: return 0;
     }
 }
@@ -216,7 +220,8 @@ static int viz_rq_save(viz_index *ix, const viz_rq *rq, int64_t *ckpt_cap, int64
     d[4 * P] = (int32_t)rq->global.len;
     int64_t at = 4 * (int64_t)P + 1;
     for (int32_t p = 0; p < P; p++) {
-        memcpy(d + at, rq->local[p].v + rq->local[p].head, (size_t)rq->local[p].len * sizeof *d);
+        if (rq->local[p].len > 0)
+            memcpy(d + at, rq->local[p].v + rq->local[p].head, (size_t)rq->local[p].len * sizeof *d);
         at += rq->local[p].len;
     }
     if (rq->global.len > 0) memcpy(d + at, rq->global.v + rq->global.head, (size_t)rq->global.len * sizeof *d);
@@ -266,7 +271,7 @@ int viz_rq_build_checkpoints(viz_index *ix) {
     int rc = viz_rq_save(ix, &rq, &ckpt_cap, &data_cap);
     int64_t last = 0;
     for (int64_t i = 0; rc == 0 && i < m->ev_count; i++) {
-        rc = viz_rq_apply(&rq, m, &m->ev[i]);
+        rc = viz_rq_apply(&rq, ix, &m->ev[i]);
         rq.applied = i + 1;
         int64_t gap = viz_rq_size(&rq);
         if (gap < VIZ_CKPT_EVENTS_MIN) gap = VIZ_CKPT_EVENTS_MIN;
@@ -298,7 +303,7 @@ int viz_rq_at(const viz_index *ix, int64_t applied, viz_rq *rq) {
         if (viz_rq_restore(ix, c, rq) != 0) return -1;
     }
     for (int64_t i = rq->applied; i < applied; i++) {
-        if (viz_rq_apply(rq, m, &m->ev[i]) != 0) return -1;
+        if (viz_rq_apply(rq, ix, &m->ev[i]) != 0) return -1;
         rq->applied = i + 1;
     }
     return 0;

@@ -1,0 +1,47 @@
+/* tests/fuzz_load.c: libFuzzer target for gmpview's loader and index (viz/).
+ *
+ * Any bytes: the loader must return 0 or -1 with a line and a field, never crash,
+ * leak or read out of bounds (built with -fsanitize=fuzzer,address,undefined). A file
+ * that loads is also indexed and its run queues replayed at a few events, since the
+ * index trusts only what the loader checked.
+ *
+ * By hand, for as long as you like:
+ *   cmake -S . -B build && make -C build fuzz_load
+ *   mkdir -p corpus && build/gmpsim run args_copy -o corpus/a.jsonl
+ *   build/tests/fuzz_load corpus -max_total_time=3600
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "index.h"
+#include "model.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    viz_model m;
+    viz_error err;
+    if (viz_load_mem(&m, (const char *)data, size, &err) != 0) {
+        if (err.line < 0 || err.field[0] == 0 || memchr(err.msg, 0, sizeof err.msg) == NULL) __builtin_trap();
+        return 0;
+    }
+    viz_index ix;
+    if (viz_index_build(&ix, &m) == 0) {
+        viz_rq rq;
+        viz_rq_init(&rq);
+        int64_t n = m.ev_count;
+        int64_t at[4] = {0, n / 2, n, n / 3};
+        for (int k = 0; k < 4; k++) viz_rq_at(&ix, at[k], &rq);
+        for (int64_t i = 0; i < n && i < 64; i++) {
+            char buf[256];
+            viz_event_describe(&m, i, buf, sizeof buf);
+            int32_t rows[8];
+            viz_stack_at(&ix, m.ev[i].g, i, rows, 8);
+        }
+        viz_rq_free(&rq);
+        viz_index_free(&ix);
+    }
+    viz_model_free(&m);
+    return 0;
+}
