@@ -51,6 +51,7 @@ const char *gmp_outcome_name(gmp_outcome o) {
     case GMP_OUTCOME_ASSERT: return "assert";
     case GMP_OUTCOME_FAULT: return "fault";
     case GMP_OUTCOME_LIMIT: return "limit";
+    case GMP_OUTCOME_RACE: return "race";
     }
     return "?";
 }

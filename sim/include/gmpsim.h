@@ -314,6 +314,7 @@ typedef enum gmp_outcome {
     GMP_OUTCOME_ASSERT,
     GMP_OUTCOME_FAULT,
     GMP_OUTCOME_LIMIT,
+    GMP_OUTCOME_RACE,          /* the race detector reported data races (a -race binary exits 66) */
 } gmp_outcome;
 
 const char *gmp_outcome_name(gmp_outcome o); /* "ok", "deadlock", ... */
