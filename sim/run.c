@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "frame.h"
+#include "race.h"
 
 #define SIM_EVENTS_MAX_DEFAULT INT64_C(50000000)
 #define SIM_TIME_NS_MAX_DEFAULT (INT64_C(3600) * 1000000000) /* one virtual hour */
@@ -469,6 +470,7 @@ int gmp_run(const gmp_scenario *scn, const gmp_options *opt, FILE *schedule, gmp
     }
     sim__S = s;
     sim_report = NULL;
+    sim_race_begin(s);
     sim_write_header(s);
     sim_sched_start(s);
     sim_newproc_main(s);
@@ -479,6 +481,7 @@ int gmp_run(const gmp_scenario *scn, const gmp_options *opt, FILE *schedule, gmp
     if (sigsetjmp(s->fault_jmp, 1) == 0) sim_loop(s);
     else sim_fault_report(s);
     sim_faults_remove(old, &old_ss);
+    sim_race_end(s, &sim_report); /* an ok run with races becomes outcome race */
     sim_write_footer(s);
     if (schedule) fflush(schedule);
     res->outcome = s->outcome;
