@@ -12,6 +12,7 @@
 #include "runq.h"
 #include "sched.h"
 #include "api.h"
+#include "race.h"
 #include "run.h"
 
 /* Every API call starts here: we must be inside a goroutine of a running simulation. */
@@ -130,6 +131,7 @@ static void sim_newproc(sim_sched *s, sim_g *parent, gmp_func fn, const char *go
     g->created_by = created_by;
     g->created_file = file;
     g->created_line = line;
+    sim_race_go_create(s, parent, g); /* racegostart: the go statement happens before the child starts */
     g->site_ordinal = sim_choice_site_ordinal(s, file, line);
     g->args_size_bytes = size;
     g->run_stack = g->stack;
@@ -322,6 +324,7 @@ void sim_newproc_main(sim_sched *s) {
     g->created_file = s->scn->file;
     g->run_stack = g->stack;
     s->main_g = g->index;
+    sim_race_go_create(s, NULL, g);
     s->gcreated++;
     cJSON *o = sim_trace_event(&s->trace, s->now_ns, "GoCreate");
     if (o) {
