@@ -10,6 +10,7 @@
 #include "check.h"
 #include "cost.h"
 #include "frame.h"
+#include "race.h"
 #include "run.h"
 #include "sched.h"
 
@@ -158,12 +159,14 @@ void gmp_send_at(gmp_chan ch, const void *elem, const char *elemname, const char
     if (c == NULL) sim_chan_nil_park(s, SIM_WAIT_CHAN_SEND_NIL);
     sim_g *me = sim_g_at(s, s->curg);
     uint64_t src_addr = sim_elem_addr(s, elemname, c->elemsize);
+    sim_race_chan_send(s, c);
     if (c->closed) sim_fail_current(s, GMP_OUTCOME_PANIC, "send on closed channel");
     int32_t sg = sim_waitq_dequeue(s, &c->recvq);
     if (sg >= 0) {
         /* send: straight onto the parked receiver's stack (sendDirect), then goready. */
         sim_sudog *d = &s->sudogs[sg];
         sim_g *rg = sim_g_at(s, d->g);
+        sim_race_chan_send_direct(s, c, d->g);
         if (d->elem && c->elemsize) memcpy(d->elem, elem, c->elemsize);
         sim_value_copy_event(s, me, src_addr, "stack", rg, d->elem_addr, "stack", elem, c->elemsize, c,
                              "sendDirect: the value straight onto the parked receiver's stack");
@@ -174,6 +177,7 @@ void gmp_send_at(gmp_chan ch, const void *elem, const char *elemname, const char
         return;
     }
     if (c->qcount < c->dataqsiz) {
+        sim_race_chan_buf_send(s, c);
         unsigned char *slot = c->buf + (size_t)c->sendx * c->elemsize;
         if (c->elemsize) memcpy(slot, elem, c->elemsize);
         sim_value_copy_event(s, me, src_addr, "stack", NULL, c->buf_addr + (uint64_t)c->sendx * c->elemsize,
@@ -210,6 +214,7 @@ bool gmp_recv_at(gmp_chan ch, void *elem, const char *elemname, const char *file
     sim_g *me = sim_g_at(s, s->curg);
     uint64_t dst_addr = sim_elem_addr(s, elemname, c->elemsize);
     if (c->closed && c->qcount == 0) {
+        sim_race_chan_recv_closed(s, c);
         if (elem && c->elemsize) memset(elem, 0, c->elemsize);
         sim_charge(s, SIM_COST_CHANOP_NS);
         return false;
@@ -218,6 +223,7 @@ bool gmp_recv_at(gmp_chan ch, void *elem, const char *elemname, const char *file
     if (sg >= 0) {
         sim_sudog *d = &s->sudogs[sg];
         sim_g *sgp = sim_g_at(s, d->g);
+        sim_race_chan_recv_direct(s, c, d->g);
         if (c->dataqsiz == 0) {
             if (elem && c->elemsize) memcpy(elem, d->elem, c->elemsize);
             sim_value_copy_event(s, sgp, d->elem_addr, "stack", me, dst_addr, "stack", d->elem, c->elemsize, c,
@@ -242,6 +248,7 @@ bool gmp_recv_at(gmp_chan ch, void *elem, const char *elemname, const char *file
         return true;
     }
     if (c->qcount > 0) {
+        sim_race_chan_buf_recv(s, c);
         unsigned char *slot = c->buf + (size_t)c->recvx * c->elemsize;
         if (elem && c->elemsize) memcpy(elem, slot, c->elemsize);
         sim_value_copy_event(s, NULL, c->buf_addr + (uint64_t)c->recvx * c->elemsize, "buffer", me, dst_addr,
@@ -277,6 +284,7 @@ void gmp_close_at(gmp_chan ch, const char *file, int line) {
     sim_hchan *c = sim_chan_lookup(s, ch);
     if (c == NULL) sim_fail_current(s, GMP_OUTCOME_PANIC, "close of nil channel");
     if (c->closed) sim_fail_current(s, GMP_OUTCOME_PANIC, "close of closed channel");
+    sim_race_chan_close(s, c);
     c->closed = 1;
     int32_t *glist = NULL;
     int32_t n = 0, cap = 0;
@@ -285,6 +293,7 @@ void gmp_close_at(gmp_chan ch, const char *file, int line) {
             sim_sudog *d = &s->sudogs[sg];
             if (q == &c->recvq && d->elem && c->elemsize) memset(d->elem, 0, c->elemsize);
             d->success = 0;
+            sim_race_chan_close_wake(s, c, d->g);
             sim_g_at(s, d->g)->param = sg;
             if (n == cap) {
                 cap = cap ? cap * 2 : 16;
@@ -327,6 +336,7 @@ void sim_chan_timer_send(sim_sched *s, uint64_t chan_addr, int64_t value, uint64
     SIM_ASSERT(c != NULL);
     if (c->closed) return;
     int32_t sg = sim_waitq_dequeue(s, &c->recvq);
+    sim_race_chan_timer_send(s, c, timer_addr, sg >= 0 ? s->sudogs[sg].g : -1);
     uint32_t size = c->elemsize < sizeof value ? c->elemsize : (uint32_t)sizeof value;
     if (sg >= 0) {
         sim_sudog *d = &s->sudogs[sg];
