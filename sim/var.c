@@ -7,6 +7,7 @@
 #include "check.h"
 #include "cost.h"
 #include "frame.h"
+#include "race.h"
 #include "run.h"
 
 static sim_var *sim_var_lookup(sim_sched *s, gmp_var v) {
@@ -48,6 +49,7 @@ gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int lin
     v->value = init;
     SIM_ASSERT(s->var_count == 1 || s->vars[s->var_count - 2].addr < v->addr);
     sim_var_event(s, "VarNew", v);
+    sim_race_var_new(s, v->addr, v->name);
     return (gmp_var){v->addr};
 }
 
@@ -56,6 +58,7 @@ int64_t gmp_load_at(gmp_var gv, const char *file, int line) {
     sim_var *v = sim_var_lookup(s, gv);
     int64_t value = v->value;
     sim_var_event(s, "VarLoad", v);
+    sim_race_read(s, v->addr, v->name);
     sim_charge(s, SIM_COST_VAR_NS);
     return value;
 }
@@ -65,5 +68,6 @@ void gmp_store_at(gmp_var gv, int64_t val, const char *file, int line) {
     sim_var *v = sim_var_lookup(s, gv);
     v->value = val;
     sim_var_event(s, "VarStore", v);
+    sim_race_write(s, v->addr, v->name);
     sim_charge(s, SIM_COST_VAR_NS);
 }
