@@ -3,6 +3,7 @@
 #include "api.h"
 #include "check.h"
 #include "cost.h"
+#include "race.h"
 #include "run.h"
 #include "timer.h"
 
@@ -43,6 +44,7 @@ static gmp_timer sim_new_chan_timer(sim_sched *s, int64_t ns, int64_t period_ns,
     t->chan_addr = c.addr;
     t->period_ns = period_ns;
     sim_timer_arm(s, ti, sim_curp(s), s->now_ns + (ns > 0 ? ns : 0));
+    sim_race_timer_arm(s, ti); /* racerelease(t): arming happens before the timer's work */
     if (c_out) *c_out = c;
     return (gmp_timer){sim_timer_at(s, ti)->addr};
 }
@@ -79,6 +81,7 @@ gmp_timer gmp_after_func_at(int64_t ns, gmp_func fn, const char *goname, int64_t
     t->fn_name = goname;
     t->arg = arg;
     sim_timer_arm(s, ti, sim_curp(s), s->now_ns + (ns > 0 ? ns : 0));
+    sim_race_timer_arm(s, ti); /* racerelease(t): arming happens before the timer's work */
     sim_charge(s, SIM_COST_CHANOP_NS);
     return (gmp_timer){sim_timer_at(s, ti)->addr};
 }
@@ -88,6 +91,7 @@ bool gmp_timer_stop_at(gmp_timer t, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     int32_t ti = sim_timer_lookup(s, t);
     bool was = sim_timer_stop(s, ti) != 0;
+    sim_race_timer_stop(s, ti);
     sim_charge(s, SIM_COST_CHANOP_NS);
     return was;
 }
@@ -98,6 +102,7 @@ bool gmp_timer_reset_at(gmp_timer t, int64_t ns, const char *file, int line) {
     int32_t ti = sim_timer_lookup(s, t);
     bool was = sim_timer_at(s, ti)->p >= 0;
     sim_timer_arm(s, ti, sim_curp(s), s->now_ns + (ns > 0 ? ns : 0));
+    sim_race_timer_arm(s, ti); /* racerelease(t): arming happens before the timer's work */
     sim_charge(s, SIM_COST_CHANOP_NS);
     return was;
 }
