@@ -18,6 +18,12 @@ static const char usage_text[] =
     "commands:\n"
     "  list                       list the scenarios with their descriptions\n"
     "  run SCENARIO [options]     run a scenario (a name from `list`, or path/to/plugin.so[:NAME])\n"
+    "  replay FILE [--lenient]    re-run a schedule file with its decisions; exit 0 identical,\n"
+    "                             1 diverged (first divergent line shown), 2 unreadable file\n"
+    "  explore SCENARIO [options] run many schedules; failures grouped by signature; exit 1 if any\n"
+    "  shrink FILE -o MIN         minimise a failing schedule (fewest deviations, then events)\n"
+    "  export FILE -o OUT.json    the schedule in Chrome Trace Event Format (--format chrome)\n"
+    "  dump FILE --at T           goroutine dump and every P's queues at virtual time T\n"
     "  help, --help               this text\n"
     "  version, --version         the version and the coroutine backend\n"
     "\n"
@@ -39,6 +45,20 @@ static const char usage_text[] =
     "      --yield-timeout SEC    host seconds a goroutine may run without a gmp_* call before\n"
     "                             it is reported as a fault (default 10)\n"
     "  -q, --quiet                print only the outcome line\n"
+    "\n"
+    "replay options: --lenient (match decisions by identity, go on past divergences, report\n"
+    "  whether the recorded outcome is reached), --plugin SO, -o COPY.jsonl, --print\n"
+    "explore options:\n"
+    "      --seeds A..B | --runs N  the seeds (default --runs 100: seeds 1..100)\n"
+    "  -x, --strategy S           random (default), pct:D (bug depth D), dfs:B (at most B\n"
+    "                             deviations from choice 0, depth first, says when exhausted)\n"
+    "  -j, --jobs N               worker processes; results merged by seed, as with --jobs 1\n"
+    "      --shard K/N            only the seeds at positions K-1 mod N (1 <= K <= N)\n"
+    "      --until-fail, --max-failures N   stop at the first / N-th failure in seed order\n"
+    "      --out DIR              write each failing schedule to DIR (none for passing ones)\n"
+    "      --junit FILE           JUnit XML, one test case per failure signature\n"
+    "  -p, -g, --max-events, --max-time, --stack-size   as for run; -q: no progress line\n"
+    "shrink options: -o MIN (required), --max-runs N (default 5000), -v\n"
     "\n"
     "exit status: 0 the run ended ok; 1 the scenario failed (deadlock, leak, panic, assert,\n"
     "fault, limit); 2 bad usage or input; 3 internal error.\n";
@@ -225,6 +245,13 @@ static int cmd_run(int argc, char **argv) {
     return res.outcome == GMP_OUTCOME_OK ? 0 : EXIT_FAILED;
 }
 
+/* The commands of the replay section, at the end of this file. */
+static int cmd_replay(int argc, char **argv);
+static int cmd_explore(int argc, char **argv);
+static int cmd_shrink(int argc, char **argv);
+static int cmd_export(int argc, char **argv);
+static int cmd_dump(int argc, char **argv);
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -242,5 +269,342 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "list")) return cmd_list();
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "replay")) return cmd_replay(argc - 1, argv + 1);
+    if (!strcmp(cmd, "explore")) return cmd_explore(argc - 1, argv + 1);
+    if (!strcmp(cmd, "shrink")) return cmd_shrink(argc - 1, argv + 1);
+    if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
+    if (!strcmp(cmd, "dump")) return cmd_dump(argc - 1, argv + 1);
     return fail_usage("unknown command '%s'", cmd);
+}
+
+/* ---- [SECTION] replay, explore, shrink, export, dump ---- */
+/* Thin commands over the library's replay.c, explore.c, shrink.c and export.c
+ * (gmpsim.h, "replay and exploration"; docs/replay.md). */
+#include <sys/stat.h> /* mkdir */
+#include <unistd.h>   /* isatty */
+
+static int load_plugins(const char *const *plugins, int n) {
+    char err[4200];
+    for (int i = 0; i < n; i++) {
+        if (gmp_load_plugin(plugins[i], NULL, err, sizeof err) != 0) return fail_usage("%s", err);
+    }
+    return 0;
+}
+
+static void print_line_excerpt(const char *label, const char *text) {
+    size_t n = strlen(text);
+    if (n <= 400) fprintf(stdout, "  %s %s\n", label, text);
+    else fprintf(stdout, "  %s %.400s... (%zu bytes)\n", label, text, n);
+}
+
+static int cmd_replay(int argc, char **argv) {
+    static const struct option longopts[] = {{"lenient", no_argument, NULL, 'l'},
+                                             {"plugin", required_argument, NULL, 'P'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"print", no_argument, NULL, 'v'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    gmp_replay_options ro = {0};
+    const char *plugins[16];
+    int nplugins = 0;
+    const char *copy_path = NULL;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "lo:vh", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'l': ro.lenient = 1; break;
+        case 'P':
+            if (nplugins == 16) return fail_usage("%s", "--plugin: at most 16");
+            plugins[nplugins++] = optarg;
+            break;
+        case 'o': copy_path = optarg; break;
+        case 'v': ro.stdout_sink = stdout; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return fail_usage("%s", "bad option");
+        }
+    }
+    if (optind + 1 != argc) return fail_usage("%s", "replay: expected one FILE");
+    if (load_plugins(plugins, nplugins) != 0) return EXIT_USAGE;
+    FILE *copy = NULL;
+    if (copy_path && (copy = fopen(copy_path, "w")) == NULL) {
+        fprintf(stderr, "gmpsim: cannot write %s: %s\n", copy_path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    ro.schedule_out = copy;
+    gmp_replay_result rr;
+    const char *path = argv[optind];
+    int st = gmp_replay_file(path, &ro, &rr);
+    if (copy) fclose(copy);
+    if (st == GMP_REPLAY_ERROR) {
+        fprintf(stderr, "gmpsim: %s\n", rr.error);
+        gmp_replay_result_free(&rr);
+        return EXIT_USAGE;
+    }
+    printf("%s %s: scenario %s, %" PRId64 " decisions recorded\n", ro.lenient ? "lenient replay" : "replay", path,
+           rr.scenario, rr.decisions_recorded);
+    printf("digest: recorded %s, replayed %s (%s)\n", rr.digest_recorded, rr.digest_replayed,
+           strcmp(rr.digest_recorded, rr.digest_replayed) == 0 ? "equal" : "different");
+    if (rr.diverge_line == 0) {
+        printf("identical: every line as recorded, outcome %s\n", gmp_outcome_name(rr.outcome_recorded));
+    } else {
+        char ev[48] = "";
+        if (rr.diverge_event >= 0) snprintf(ev, sizeof ev, " (event i=%" PRId64 ")", rr.diverge_event);
+        printf("%s at line %" PRId64 "%s:\n", ro.lenient ? "first divergence" : "diverged", rr.diverge_line, ev);
+        print_line_excerpt("recorded:", rr.recorded_text ? rr.recorded_text : "?");
+        print_line_excerpt("replayed:", rr.replayed_text ? rr.replayed_text : "?");
+    }
+    if (ro.lenient) {
+        printf("decisions: %" PRId64 " matched by identity, %" PRId64 " drawn from the recorded seed",
+               rr.decisions_matched, rr.decisions_seeded);
+        if (rr.first_unmatched >= 0) printf(" (first: decision #%" PRId64 ")", rr.first_unmatched);
+        printf("\nrecorded outcome: %s\nreplayed outcome: %s\n%s\n", rr.signature_recorded, rr.signature_replayed,
+               rr.outcome_reached ? "the recorded outcome was reached" : "the recorded outcome was NOT reached");
+    } else if (rr.diverge_line != 0) {
+        printf("outcome: recorded %s, replayed %s\n", rr.signature_recorded, rr.signature_replayed);
+    }
+    gmp_replay_result_free(&rr);
+    return st == GMP_REPLAY_IDENTICAL ? 0 : EXIT_FAILED;
+}
+
+/* "A..B" (inclusive) -> first, count. */
+static int parse_seed_range(const char *s, uint64_t *first, int64_t *count) {
+    const char *dots = strstr(s, "..");
+    if (dots == NULL) return -1;
+    char a[32];
+    size_t n = (size_t)(dots - s);
+    if (n == 0 || n >= sizeof a) return -1;
+    memcpy(a, s, n);
+    a[n] = 0;
+    int64_t lo, hi;
+    if (parse_i64(a, 0, (INT64_C(1) << 53) - 1, &lo) || parse_i64(dots + 2, 0, (INT64_C(1) << 53) - 1, &hi) || hi < lo)
+        return -1;
+    *first = (uint64_t)lo;
+    *count = hi - lo + 1;
+    return 0;
+}
+
+static void print_explore_summary(const gmp_explore_options *eo, const gmp_explore_result *er) {
+    double rate = er->seconds > 0 ? (double)er->runs / er->seconds : 0;
+    printf("explore %s %s: %" PRId64 " schedules", eo->scn->name, eo->strategy ? eo->strategy : "random", er->runs);
+    if (strncmp(eo->strategy ? eo->strategy : "", "dfs", 3) != 0) {
+        printf(" (seeds %" PRIu64 "..%" PRIu64, eo->seed_first, eo->seed_first + (uint64_t)eo->runs - 1);
+        if (eo->shard_count > 1) printf(", shard %d/%d", eo->shard_index, eo->shard_count);
+        printf(")");
+    }
+    printf(", %.2f s, %.0f/s, %" PRId64 " failures\n", er->seconds, rate, er->failures);
+    if (strncmp(eo->strategy ? eo->strategy : "", "dfs", 3) == 0)
+        printf("dfs: %s\n", er->exhausted ? "the space is exhausted: every schedule within the bound was run"
+                                          : "stopped before the space was exhausted");
+    if (er->stopped) printf("stopped after %" PRId64 " failures (--max-failures/--until-fail)\n", er->failures);
+    if (er->group_count) printf("failures by signature:\n");
+    for (int32_t g = 0; g < er->group_count; g++) {
+        const gmp_explore_group *gr = &er->groups[g];
+        printf("  %6" PRId64 "  %s\n          %s; seeds", gr->count, gr->signature, gr->message);
+        for (int64_t i = 0; i < gr->count && i < 8; i++) printf(" %" PRIu64, gr->seeds_shown[i]);
+        if (gr->count > 8) printf(" ...");
+        printf("\n");
+        if (gr->file) printf("          replay: gmpsim replay %s\n", gr->file);
+    }
+}
+
+static int cmd_explore(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"seeds", required_argument, NULL, 'R'},     {"runs", required_argument, NULL, 'n'},
+        {"strategy", required_argument, NULL, 'x'},  {"jobs", required_argument, NULL, 'j'},
+        {"shard", required_argument, NULL, 'K'},     {"until-fail", no_argument, NULL, 'U'},
+        {"max-failures", required_argument, NULL, 'F'}, {"out", required_argument, NULL, 'O'},
+        {"junit", required_argument, NULL, 'J'},     {"procs", required_argument, NULL, 'p'},
+        {"go", required_argument, NULL, 'g'},        {"max-events", required_argument, NULL, 'E'},
+        {"max-time", required_argument, NULL, 'M'},  {"stack-size", required_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    gmp_explore_options eo = {.seed_first = 1, .runs = 100, .jobs = 1};
+    const char *junit = NULL;
+    int quiet = 0;
+    int64_t v;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "n:x:j:p:g:qh", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'R':
+            if (parse_seed_range(optarg, &eo.seed_first, &eo.runs)) return fail_usage("--seeds: '%s' is not A..B", optarg);
+            break;
+        case 'n':
+            if (parse_i64(optarg, 1, INT64_C(1) << 40, &v)) return fail_usage("--runs: '%s' is not a positive number", optarg);
+            eo.runs = v;
+            break;
+        case 'x': eo.strategy = optarg; break;
+        case 'j':
+            if (parse_i64(optarg, 1, 256, &v)) return fail_usage("--jobs: '%s' is not a number in 1..256", optarg);
+            eo.jobs = (int32_t)v;
+            break;
+        case 'K': {
+            int k = 0, n = 0;
+            char tail = 0;
+            if (sscanf(optarg, "%d/%d%c", &k, &n, &tail) != 2 || n < 1 || k < 1 || k > n)
+                return fail_usage("--shard: '%s' is not K/N with 1 <= K <= N", optarg);
+            eo.shard_index = k;
+            eo.shard_count = n;
+            break;
+        }
+        case 'U': eo.max_failures = 1; break;
+        case 'F':
+            if (parse_i64(optarg, 1, INT64_C(1) << 40, &v)) return fail_usage("--max-failures: '%s' is not a positive number", optarg);
+            eo.max_failures = v;
+            break;
+        case 'O': eo.out_dir = optarg; break;
+        case 'J': junit = optarg; break;
+        case 'p':
+            if (parse_i64(optarg, 1, 256, &v)) return fail_usage("--procs: '%s' is not a number in 1..256", optarg);
+            eo.procs = (int32_t)v;
+            break;
+        case 'g':
+            if (parse_go(optarg, &eo.go_minor)) return fail_usage("--go: '%s' is not a Go version 1.5..1.26", optarg);
+            break;
+        case 'E':
+            if (parse_i64(optarg, 1, INT64_C(1) << 50, &v)) return fail_usage("--max-events: '%s' is not a positive number", optarg);
+            eo.max_events = v;
+            break;
+        case 'M':
+            if (parse_duration(optarg, &eo.max_time_ns) || eo.max_time_ns == 0)
+                return fail_usage("--max-time: '%s' is not a duration such as 500ms, 2s, 1m", optarg);
+            break;
+        case 'S':
+            if (parse_i64(optarg, 16384, 64 << 20, &v)) return fail_usage("--stack-size: '%s' is not bytes in 16384..67108864", optarg);
+            eo.stack_size_bytes = (uint32_t)v;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return fail_usage("%s", "bad option");
+        }
+    }
+    if (optind + 1 != argc) return fail_usage("%s", "explore: expected one SCENARIO");
+    char err[4200];
+    eo.scn = resolve_scenario(argv[optind], err, sizeof err);
+    if (eo.scn == NULL) return fail_usage("%s", err);
+    if (eo.out_dir && mkdir(eo.out_dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, sizeof err, "--out %s: %s", eo.out_dir, strerror(errno));
+        return fail_usage("%s", err);
+    }
+    eo.progress = !quiet && isatty(STDERR_FILENO);
+    gmp_explore_result er;
+    if (gmp_explore(&eo, &er, err, sizeof err) != 0) {
+        fprintf(stderr, "gmpsim: explore: %s\n", err);
+        return strstr(err, "strategy") || strstr(err, "shard") ? EXIT_USAGE : EXIT_INTERNAL;
+    }
+    print_explore_summary(&eo, &er);
+    if (junit) {
+        FILE *f = fopen(junit, "w");
+        if (f == NULL) {
+            fprintf(stderr, "gmpsim: cannot write %s: %s\n", junit, strerror(errno));
+            gmp_explore_result_free(&er);
+            return EXIT_USAGE;
+        }
+        gmp_explore_write_junit(&eo, &er, f);
+        fclose(f);
+    }
+    int failed = er.failures > 0;
+    gmp_explore_result_free(&er);
+    return failed ? EXIT_FAILED : 0;
+}
+
+static int cmd_shrink(int argc, char **argv) {
+    static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"max-runs", required_argument, NULL, 'r'},
+                                             {"plugin", required_argument, NULL, 'P'},
+                                             {"verbose", no_argument, NULL, 'v'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    gmp_shrink_options so = {0};
+    const char *out = NULL, *plugins[16];
+    int nplugins = 0;
+    int64_t v;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'r':
+            if (parse_i64(optarg, 1, INT64_C(1) << 40, &v)) return fail_usage("--max-runs: '%s' is not a positive number", optarg);
+            so.max_runs = v;
+            break;
+        case 'P':
+            if (nplugins == 16) return fail_usage("%s", "--plugin: at most 16");
+            plugins[nplugins++] = optarg;
+            break;
+        case 'v': so.log = stderr; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return fail_usage("%s", "bad option");
+        }
+    }
+    if (optind + 1 != argc) return fail_usage("%s", "shrink: expected one FILE");
+    if (out == NULL) return fail_usage("%s", "shrink: -o MIN is required");
+    if (load_plugins(plugins, nplugins) != 0) return EXIT_USAGE;
+    gmp_shrink_result sr;
+    if (gmp_shrink_file(argv[optind], out, &so, &sr) != 0) {
+        fprintf(stderr, "gmpsim: shrink: %s\n", sr.error);
+        return EXIT_USAGE;
+    }
+    printf("shrink %s: %s\n", argv[optind], sr.signature);
+    printf("  deviations %" PRId64 " -> %" PRId64 ", decisions %" PRId64 " -> %" PRId64 ", events %" PRId64
+           " -> %" PRId64 " (%" PRId64 " runs)\n",
+           sr.deviations_before, sr.deviations_after, sr.decisions_before, sr.decisions_after, sr.events_before,
+           sr.events_after, sr.runs);
+    printf("written to %s (gmpsim replay %s)\n", out, out);
+    return 0;
+}
+
+static int cmd_export(int argc, char **argv) {
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *format = "chrome", *out_path = NULL;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return fail_usage("%s", "bad option");
+        }
+    }
+    if (optind + 1 != argc) return fail_usage("%s", "export: expected one FILE");
+    if (strcmp(format, "chrome") != 0) return fail_usage("export: unknown format '%s' (chrome)", format);
+    FILE *out = stdout;
+    if (out_path && strcmp(out_path, "-") != 0 && (out = fopen(out_path, "w")) == NULL) {
+        fprintf(stderr, "gmpsim: cannot write %s: %s\n", out_path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    char err[2048];
+    int rc = gmp_export_chrome(argv[optind], out, err, sizeof err);
+    if (out != stdout && fclose(out) != 0) rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "gmpsim: export: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (out != stdout) fprintf(stderr, "chrome trace written to %s (open it in https://ui.perfetto.dev)\n", out_path);
+    return 0;
+}
+
+static int cmd_dump(int argc, char **argv) {
+    static const struct option longopts[] = {{"at", required_argument, NULL, 'a'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int64_t at = -1;
+    optind = 1;
+    for (int c; (c = getopt_long(argc, argv, "a:h", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'a':
+            if (parse_duration(optarg, &at)) return fail_usage("--at: '%s' is not a time such as 1500, 20us, 3ms", optarg);
+            break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return fail_usage("%s", "bad option");
+        }
+    }
+    if (optind + 1 != argc) return fail_usage("%s", "dump: expected one FILE");
+    if (at < 0) return fail_usage("%s", "dump: --at T is required");
+    char err[2048];
+    if (gmp_dump_at(argv[optind], at, stdout, err, sizeof err) != 0) {
+        fprintf(stderr, "gmpsim: dump: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
 }

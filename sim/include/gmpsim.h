@@ -304,6 +304,128 @@ gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int lin
 int64_t gmp_load_at(gmp_var v, const char *file, int line);
 void gmp_store_at(gmp_var v, int64_t val, const char *file, int line);
 
+/* ---- [SECTION] replay and exploration ---------------------------------------- */
+/* Replay a schedule file, explore many schedules, shrink a failing one, export and
+ * dump (docs/replay.md). Built on gmp_run and gmp_strategy below; one run at a time
+ * per process, as gmp_run (explore forks worker processes for jobs > 1). */
+
+/* A failure's signature: the outcome (a gmp_outcome) plus where it happened, from the
+ * failure report (gmp_result.report, or a footer's "report"): "assert at main.check (race.c:31)",
+ * "deadlock at {[chan receive] main.main (x.c:9); [chan send] main.worker (x.c:20)}",
+ * "limit: event limit reached (--max-events)", "ok". Never contains goroutine ids,
+ * times or seeds, so equal bugs have equal signatures across schedules. */
+void gmp_signature(int outcome, const char *message, const char *report, char *buf, size_t size);
+
+typedef enum gmp_replay_status {
+    GMP_REPLAY_IDENTICAL = 0,  /* strict: every line equal; lenient: the recorded signature reached */
+    GMP_REPLAY_DIVERGED = 1,   /* strict: a line differs; lenient: the recorded signature not reached */
+    GMP_REPLAY_ERROR = 2,      /* unreadable file, other format version, unknown scenario */
+} gmp_replay_status;
+
+typedef struct gmp_replay_options {
+    int lenient;               /* match decisions by identity, go on past divergences */
+    FILE *stdout_sink;         /* the scenario's gmp_printf output (NULL: discarded) */
+    FILE *schedule_out;        /* a copy of the replayed schedule (NULL: none) */
+} gmp_replay_options;
+
+typedef struct gmp_replay_result {
+    gmp_replay_status status;
+    char error[1024];          /* GMP_REPLAY_ERROR: "FILE:LINE: field: what is wrong" */
+    char scenario[128];
+    char digest_recorded[40], digest_replayed[40]; /* "fnv1a64:..." */
+    int64_t diverge_line;      /* the first line that differs, 1-based (the header is 1); 0: none */
+    int64_t diverge_event;     /* its "i", or -1 (header, footer, end of file) */
+    char *recorded_text;       /* that line as recorded, or "<end of file>" (malloc'd) */
+    char *replayed_text;       /* that line as replayed, or "<end of run>" (malloc'd) */
+    int64_t decisions_recorded;
+    int64_t decisions_matched; /* forced from the recording */
+    int64_t decisions_seeded;  /* not matched: drawn from the recorded seed */
+    int64_t first_unmatched;   /* index of the first decision not matched, or -1 */
+    int32_t outcome_recorded, outcome_replayed; /* gmp_outcome */
+    char signature_recorded[512], signature_replayed[512];
+    int outcome_reached;       /* the replay ended with the recorded signature */
+} gmp_replay_result;
+
+/* Replays path: the recorded scenario, options and decisions; compares the new run
+ * with the file (digest first, then line by line). Returns rr->status. */
+int gmp_replay_file(const char *path, const gmp_replay_options *ro, gmp_replay_result *rr);
+void gmp_replay_result_free(gmp_replay_result *rr);
+
+typedef struct gmp_explore_options {
+    const gmp_scenario *scn;
+    const char *strategy;      /* "random" (NULL too), "pct:D" (D >= 1), "dfs:B" (B >= 0) */
+    uint64_t seed_first;       /* random, pct: seeds seed_first .. seed_first + runs - 1 */
+    int64_t runs;              /* dfs: at most this many schedules (0: until exhausted) */
+    int32_t procs, go_minor;   /* as gmp_options (0: the defaults) */
+    int64_t max_events, max_time_ns;
+    uint32_t stack_size_bytes;
+    int32_t jobs;              /* worker processes (fork); <= 1: this process */
+    int32_t shard_index, shard_count; /* K of N (1-based): the seeds at positions = K-1 mod N */
+    int64_t max_failures;      /* stop after this many failures in seed order (0: no limit) */
+    const char *out_dir;       /* each failing schedule is written here (NULL: no files) */
+    int progress;              /* a progress line on stderr, refreshed in place */
+    int keep_runs;             /* fill runlist with every run */
+} gmp_explore_options;
+
+typedef struct gmp_explore_group { /* the failures with one signature */
+    char signature[512];
+    int32_t outcome;           /* gmp_outcome */
+    char message[1024];        /* of the first failure */
+    char *report;              /* of the first failure (malloc'd) */
+    int64_t count;
+    uint64_t first_seed;       /* dfs: the schedule's index */
+    char *file;                /* the first failure's schedule file, or NULL */
+    uint64_t seeds_shown[8];   /* the first few seeds */
+} gmp_explore_group;
+
+typedef struct gmp_explore_run {
+    uint64_t seed;             /* dfs: the schedule's index */
+    int32_t outcome;           /* gmp_outcome */
+    int32_t group;             /* index into groups, or -1 when ok */
+} gmp_explore_run;
+
+typedef struct gmp_explore_result {
+    int64_t runs, failures;
+    int exhausted;             /* dfs: every schedule within the bound was run */
+    int stopped;               /* max_failures reached */
+    double seconds;            /* host time (for rates only) */
+    gmp_explore_group *groups; /* in order of first seed */
+    int32_t group_count;
+    gmp_explore_run *runlist;  /* by seed, when keep_runs */
+    int64_t run_count;
+} gmp_explore_result;
+
+/* Runs the schedules; returns 0 (whatever failed: see er) or -1 with err set. */
+int gmp_explore(const gmp_explore_options *eo, gmp_explore_result *er, char *err, size_t err_size);
+void gmp_explore_result_free(gmp_explore_result *er);
+/* JUnit XML: one test case per signature (one passing case when nothing failed). */
+void gmp_explore_write_junit(const gmp_explore_options *eo, const gmp_explore_result *er, FILE *out);
+
+typedef struct gmp_shrink_options {
+    int64_t max_runs;          /* runs to spend (0: 5000) */
+    FILE *log;                 /* one line per accepted step (NULL: quiet) */
+} gmp_shrink_options;
+
+typedef struct gmp_shrink_result {
+    char error[1024];
+    char signature[512];
+    int64_t runs;
+    int64_t deviations_before, deviations_after; /* decisions with a choice other than 0 */
+    int64_t decisions_before, decisions_after;
+    int64_t events_before, events_after;
+} gmp_shrink_result;
+
+/* Minimises the failing schedule in_path into out_path: the fewest deviations from
+ * choice 0, then the fewest events, with the same signature. 0, or -1 with error. */
+int gmp_shrink_file(const char *in_path, const char *out_path, const gmp_shrink_options *so,
+                    gmp_shrink_result *sr);
+
+/* The Chrome Trace Event Format (Perfetto, chrome://tracing). 0, or -1 with err. */
+int gmp_export_chrome(const char *in_path, FILE *out, char *err, size_t err_size);
+/* The goroutine dump (the runtime's format) and every P's queues at virtual time t_ns,
+ * rebuilt from the events. 0, or -1 with err. */
+int gmp_dump_at(const char *in_path, int64_t t_ns, FILE *out, char *err, size_t err_size);
+
 /* ---- [SECTION] running (embedders) -------------------------------------------- */
 
 typedef enum gmp_outcome {
