@@ -103,6 +103,11 @@ static cJSON *sim_ev(sim_sched *s, const char *ev, const sim_m *m, const sim_g *
         sim_trace_add_int(o, "p", m->p);
     }
     if (g != NULL) sim_trace_add_int(o, "g", g->goid);
+    if (g != NULL && g->index == s->curg && g->frame_count > 0) { /* where it stops: for dumps at any t */
+        const sim_frame *f = &g->frames[g->frame_count - 1];
+        cJSON_AddStringToObject(o, "file", sim_basename(f->file));
+        sim_trace_add_int(o, "line", f->line);
+    }
     return o;
 }
 
