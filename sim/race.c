@@ -26,11 +26,6 @@
 #include "run.h"
 #include "timer.h"
 
-/* The runtime frames the race runtime puts on top of a channel access (the PC is
- * abi.FuncPCABIInternal of the function: its first line, in Go 1.22's chan.go). */
-#define SIM_RACE_CHANSEND_LINE 160
-#define SIM_RACE_CLOSECHAN_LINE 357
-
 /* ---- [SECTION] state ------------------------------------------------------------- */
 
 typedef struct sim_race_ve {   /* a vector clock entry */
@@ -711,7 +706,7 @@ static void sim_race_sync_pair(sim_sched *s, const sim_hchan *c, int32_t other) 
 
 void sim_race_chan_send(sim_sched *s, const sim_hchan *c) {
     sim_race_access(s, sim_race_chan_raceaddr(c), "chan", false, "runtime.chansend", "runtime/chan.go",
-                    SIM_RACE_CHANSEND_LINE);
+                    SIM_RACE_RUNTIME_LINE);
 }
 
 void sim_race_chan_send_direct(sim_sched *s, const sim_hchan *c, int32_t rg) {
@@ -758,7 +753,7 @@ void sim_race_chan_recv_closed(sim_sched *s, const sim_hchan *c) {
 
 void sim_race_chan_close(sim_sched *s, const sim_hchan *c) {
     sim_race_access(s, sim_race_chan_raceaddr(c), "chan", true, "runtime.closechan", "runtime/chan.go",
-                    SIM_RACE_CLOSECHAN_LINE);
+                    SIM_RACE_RUNTIME_LINE);
     sim_race_release(s, sim_race_chan_raceaddr(c));
 }
 

@@ -70,10 +70,15 @@ void sim_race_go_create(sim_sched *s, const sim_g *parent, const sim_g *child);
 
 /* ---- [SECTION] memory accesses ------------------------------------------------------ */
 
+/* The line shown for a runtime or library frame on top of an access (runtime.chansend,
+ * sync.(*WaitGroup).Add): 0, their lines in the Go source are not modelled (they move
+ * between releases). */
+#define SIM_RACE_RUNTIME_LINE 0
+
 /* VarNew: fresh memory (racemalloc) written by the current goroutine. */
 void sim_race_var_new(sim_sched *s, uint64_t addr, const char *name);
 /* A read or write of addr by the current goroutine, at its frames. fn/file/line name a
- * runtime or library frame on top ("runtime.chansend", "chan.go", 160), or fn == NULL. */
+ * runtime or library frame on top ("runtime.chansend", "runtime/chan.go", 0), or fn == NULL. */
 void sim_race_access(sim_sched *s, uint64_t addr, const char *name, bool is_write, const char *fn,
                      const char *file, int line);
 static inline void sim_race_read(sim_sched *s, uint64_t addr, const char *name) {
