@@ -18,6 +18,7 @@
 #include "api.h"
 #include "check.h"
 #include "cost.h"
+#include "race.h"
 #include "run.h"
 #include "runq.h"
 #include "sema.h"
@@ -186,6 +187,7 @@ void sim_mutex_lock(sim_sched *s, sim_mutex *m) {
     } else {
         sim_mutex_lock_go18(s, m);
     }
+    sim_race_acquire(s, m->addr); /* race.Acquire(m): Unlock n happens before Lock n+1 */
     sim_charge(s, SIM_COST_SYNC_NS);
 }
 
@@ -202,6 +204,7 @@ static void sim_mutex_unlocked_fail(sim_sched *s) {
  * waiter goes to this P's runnext and competes. Starving: Semrelease(true) hands the
  * mutex off and yields to it. */
 void sim_mutex_unlock(sim_sched *s, sim_mutex *m) {
+    sim_race_release(s, m->addr); /* race.Release(m) */
     int32_t new = m->state - SIM_MUTEX_LOCKED;
     if (((new + SIM_MUTEX_LOCKED) & SIM_MUTEX_LOCKED) == 0) sim_mutex_unlocked_fail(s);
     m->state = new;
@@ -272,6 +275,7 @@ bool gmp_mutex_trylock_at(gmp_mutex mu, const char *file, int line) {
     if (ok) {
         m->state = old | SIM_MUTEX_LOCKED;
         sim_mutex_lock_event(s, m, "trylock", 0, 0);
+        sim_race_acquire(s, m->addr);
     }
     sim_charge(s, SIM_COST_SYNC_NS);
     return ok;
