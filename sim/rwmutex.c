@@ -9,6 +9,7 @@
 #include "api.h"
 #include "check.h"
 #include "cost.h"
+#include "race.h"
 #include "run.h"
 #include "sema.h"
 
@@ -58,6 +59,7 @@ void gmp_rwmutex_rlock_at(gmp_rwmutex rw, const char *file, int line) {
                         "RLock: a writer is pending: wait on readerSem");
     }
     sim_rw_event(s, "RWMutexLock", o, "r", how);
+    sim_race_acquire(s, o->addr + 12); /* race.Acquire(&rw.readerSem) */
     sim_charge(s, SIM_COST_SYNC_NS);
 }
 
@@ -69,6 +71,7 @@ bool gmp_rwmutex_tryrlock_at(gmp_rwmutex rw, const char *file, int line) {
     if (ok) {
         SIM_RW(o)->reader_count++;
         sim_rw_event(s, "RWMutexLock", o, "r", "trylock");
+        sim_race_acquire(s, o->addr + 12);
     }
     sim_charge(s, SIM_COST_SYNC_NS);
     return ok;
@@ -79,6 +82,7 @@ bool gmp_rwmutex_tryrlock_at(gmp_rwmutex rw, const char *file, int line) {
 void gmp_rwmutex_runlock_at(gmp_rwmutex rw, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_syncobj *o = sim_rw_lookup(s, rw);
+    sim_race_release_merge(s, o->addr + 8); /* race.ReleaseMerge(&rw.writerSem) */
     int32_t r = --SIM_RW(o)->reader_count;
     if (r < 0) {
         if (r + 1 == 0 || r + 1 == -SIM_RWMUTEX_MAX_READERS) {
@@ -100,6 +104,7 @@ void gmp_rwmutex_runlock_at(gmp_rwmutex rw, const char *file, int line) {
 void gmp_rwmutex_lock_at(gmp_rwmutex rw, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_syncobj *o = sim_rw_lookup(s, rw);
+    sim_race_disable(s); /* race.Disable: w's own annotations are not RWMutex's */
     sim_mutex_lock(s, &SIM_RW(o)->w); /* resolve competition with other writers */
     int32_t r = (SIM_RW(o)->reader_count -= SIM_RWMUTEX_MAX_READERS) + SIM_RWMUTEX_MAX_READERS;
     const char *how = "fast";
@@ -109,6 +114,9 @@ void gmp_rwmutex_lock_at(gmp_rwmutex rw, const char *file, int line) {
                         "RWMutex.Lock: wait for the active readers on writerSem");
     }
     sim_rw_event(s, "RWMutexLock", o, "w", how);
+    sim_race_enable(s);
+    sim_race_acquire(s, o->addr + 12); /* race.Acquire(&rw.readerSem) */
+    sim_race_acquire(s, o->addr + 8);  /* race.Acquire(&rw.writerSem) */
     sim_charge(s, SIM_COST_SYNC_NS);
 }
 
@@ -118,6 +126,7 @@ bool gmp_rwmutex_trylock_at(gmp_rwmutex rw, const char *file, int line) {
     sim_syncobj *o = sim_rw_lookup(s, rw);
     sim_mutex *w = &SIM_RW(o)->w;
     bool ok = false;
+    sim_race_disable(s);
     if ((w->state & (SIM_MUTEX_LOCKED | SIM_MUTEX_STARVING)) == 0) { /* w.TryLock */
         w->state |= SIM_MUTEX_LOCKED;
         if (SIM_RW(o)->reader_count == 0) {
@@ -128,6 +137,11 @@ bool gmp_rwmutex_trylock_at(gmp_rwmutex rw, const char *file, int line) {
             sim_mutex_unlock(s, w); /* readers are in: give w back */
         }
     }
+    sim_race_enable(s);
+    if (ok) {
+        sim_race_acquire(s, o->addr + 12);
+        sim_race_acquire(s, o->addr + 8);
+    }
     sim_charge(s, SIM_COST_SYNC_NS);
     return ok;
 }
@@ -137,6 +151,8 @@ bool gmp_rwmutex_trylock_at(gmp_rwmutex rw, const char *file, int line) {
 void gmp_rwmutex_unlock_at(gmp_rwmutex rw, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_syncobj *o = sim_rw_lookup(s, rw);
+    sim_race_release(s, o->addr + 12); /* race.Release(&rw.readerSem), then race.Disable */
+    sim_race_disable(s);
     int32_t r = SIM_RW(o)->reader_count + SIM_RWMUTEX_MAX_READERS;
     if (r >= SIM_RWMUTEX_MAX_READERS) sim_rw_misuse(s, "sync: Unlock of unlocked RWMutex");
     SIM_RW(o)->reader_count = r;
@@ -144,4 +160,5 @@ void gmp_rwmutex_unlock_at(gmp_rwmutex rw, const char *file, int line) {
     for (int32_t i = 0; i < r; i++)
         sim_semrelease1(s, &SIM_RW(o)->reader_sem, false, "RWMutex.Unlock: release a reader that waited");
     sim_mutex_unlock(s, &SIM_RW(o)->w); /* allow other writers to proceed */
+    sim_race_enable(s);
 }
