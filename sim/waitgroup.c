@@ -10,6 +10,7 @@
 #include "api.h"
 #include "check.h"
 #include "cost.h"
+#include "race.h"
 #include "run.h"
 #include "sema.h"
 
@@ -30,9 +31,13 @@ gmp_waitgroup gmp_waitgroup_new_at(const char *file, int line) {
 void gmp_waitgroup_add_at(gmp_waitgroup wg, int64_t delta, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_syncobj *o = sim_wg_lookup(s, wg);
+    if (delta < 0) sim_race_release_merge(s, o->addr); /* Done happens before Wait returns */
     uint64_t state = (o->u.wg.state += (uint64_t)delta << 32);
     int32_t v = (int32_t)(state >> 32);
     uint32_t w = (uint32_t)state;
+    if (delta > 0 && v == (int32_t)delta) /* the first increment must be synchronized with Wait */
+        sim_race_access(s, o->addr + 8, "wg.sema", false, "sync.(*WaitGroup).Add", "sync/waitgroup.go",
+                        SIM_RACE_RUNTIME_LINE);
     cJSON *e = sim_sync_event(s, "WaitGroupAdd", "waitgroup", o->addr);
     if (e) {
         sim_trace_add_int(e, "delta", delta);
@@ -74,11 +79,15 @@ void gmp_waitgroup_wait_at(gmp_waitgroup wg, const char *file, int line) {
     if (v != 0) {
         o->u.wg.state = state + 1; /* the CAS succeeds: nothing ran since the load */
         blocked = true;
+        if ((uint32_t)state == 0) /* Wait must be synchronized with the first Add */
+            sim_race_access(s, o->addr + 8, "wg.sema", true, "sync.(*WaitGroup).Wait", "sync/waitgroup.go",
+                            SIM_RACE_RUNTIME_LINE);
         sim_semacquire1(s, &o->u.wg.sema, false, sim_sync_waitreason(s, SIM_WAIT_SYNC_WAITGROUP_WAIT, 24),
                         "WaitGroup.Wait: the counter is not zero: wait on wg.sema");
         if (o->u.wg.state != 0)
             sim_fail_current(s, GMP_OUTCOME_PANIC, "sync: WaitGroup is reused before previous Wait has returned");
     }
+    sim_race_acquire(s, o->addr); /* race.Acquire(wg) */
     cJSON *e = sim_sync_event(s, "WaitGroupWait", "waitgroup", o->addr);
     if (e) {
         cJSON_AddBoolToObject(e, "blocked", blocked);
