@@ -5,6 +5,7 @@
 #include "check.h"
 #include "cost.h"
 #include "frame.h"
+#include "race.h"
 #include "run.h"
 #include "sema.h"
 
@@ -25,6 +26,7 @@ void gmp_once_do_at(gmp_once once, gmp_func fn, const char *goname, void *arg, c
     sim_sched *s = sim_api_enter(file, line);
     sim_syncobj *o = sim_sync_lookup(s, once.addr, SIM_SYNC_ONCE, "sync.Once");
     bool ran = false;
+    sim_race_acquire(s, o->addr); /* o.done.Load(): an atomic load acquires */
     if (o->u.once.done == 0) { /* doSlow */
         sim_mutex_lock(s, &o->u.once.m);
         if (o->u.once.done == 0) {
@@ -36,6 +38,7 @@ void gmp_once_do_at(gmp_once once, gmp_func fn, const char *goname, void *arg, c
             g = sim_g_at(s, s->curg);
             if (g->frame_count != depth) sim_fatal(s, "gmpsim: unbalanced frames in a sync.Once function");
             sim_frame_pop(s, g);
+            sim_race_release(s, o->addr); /* o.done.Store(1): f happens before every Do returns */
             o->u.once.done = 1;
             ran = true;
         }
