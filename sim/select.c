@@ -24,6 +24,7 @@
 #include "choice.h"
 #include "cost.h"
 #include "frame.h"
+#include "race.h"
 #include "run.h"
 
 enum {
@@ -221,6 +222,7 @@ loop:
                 if (c->qcount > 0) goto bufrecv;
                 if (c->closed) goto rclose;
             } else {
+                sim_race_chan_send(s, c); /* racereadpc(c.raceaddr(), casePC(casi), chansendpc) */
                 if (c->closed) goto sclose;
                 sg = sim_waitq_dequeue(s, &c->recvq);
                 if (sg >= 0) goto send;
@@ -297,6 +299,7 @@ bufrecv: /* can receive from buffer */
     {
         unsigned char *qp = c->buf + (size_t)c->recvx * c->elemsize;
         uint64_t qp_addr = c->buf_addr + (uint64_t)c->recvx * c->elemsize;
+        sim_race_chan_buf_recv(s, c); /* racenotify(c, c.recvx, nil) */
         *recv_ok = true;
         if (cas->elem && c->elemsize) memcpy(cas->elem, qp, c->elemsize);
         sim_select_copy_event(s, NULL, qp_addr, "buffer", me, cas->elem_addr, "stack", qp, c->elemsize, c,
@@ -309,6 +312,7 @@ bufrecv: /* can receive from buffer */
 
 bufsend: /* can send to buffer */
     {
+        sim_race_chan_buf_send(s, c); /* racenotify(c, c.sendx, nil) */
         unsigned char *qp = c->buf + (size_t)c->sendx * c->elemsize;
         if (c->elemsize) memcpy(qp, cas->elem, c->elemsize);
         sim_select_copy_event(s, me, cas->elem_addr, "stack", NULL,
@@ -323,6 +327,7 @@ recv: /* can receive from a parked sender (runtime.recv) */
     {
         sim_sudog *d = &s->sudogs[sg];
         sim_g *sgp = sim_g_at(s, d->g);
+        sim_race_chan_recv_direct(s, c, d->g); /* recv(): racesync or racenotify */
         if (c->dataqsiz == 0) {
             if (cas->elem && c->elemsize) memcpy(cas->elem, d->elem, c->elemsize);
             sim_select_copy_event(s, sgp, d->elem_addr, "stack", me, cas->elem_addr, "stack", d->elem,
@@ -349,6 +354,7 @@ recv: /* can receive from a parked sender (runtime.recv) */
 
 rclose: /* read at the end of a closed channel */
     *recv_ok = false;
+    sim_race_chan_recv_closed(s, c); /* raceacquire(c.raceaddr()) */
     if (cas->elem && c->elemsize) memset(cas->elem, 0, c->elemsize);
     return casi;
 
@@ -356,6 +362,7 @@ send: /* can send to a parked receiver (runtime.send) */
     {
         sim_sudog *d = &s->sudogs[sg];
         sim_g *rg = sim_g_at(s, d->g);
+        sim_race_chan_send_direct(s, c, d->g); /* send(): racesync or racenotify */
         if (d->elem && c->elemsize) memcpy(d->elem, cas->elem, c->elemsize);
         sim_select_copy_event(s, me, cas->elem_addr, "stack", rg, d->elem_addr, "stack", cas->elem, c->elemsize, c,
                               "selectgo: send: sendDirect, straight onto the parked receiver's stack");
