@@ -1,7 +1,8 @@
 /* tests/fuzz_load.c: libFuzzer target for gmpview's loader and index (viz/).
  *
  * Any bytes: the loader must return 0 or -1 with a line and a field, never crash,
- * leak or read out of bounds (built with -fsanitize=fuzzer,address,undefined). A file
+ * leak or read out of bounds (built with -fsanitize=fuzzer,address,undefined). The
+ * chunked (parallel) path must give the same result and the same error. A file
  * that loads is also indexed and its run queues replayed at a few events, since the
  * index trusts only what the loader checked.
  *
@@ -20,12 +21,20 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    viz_model m;
-    viz_error err;
-    if (viz_load_mem(&m, (const char *)data, size, &err) != 0) {
+    viz_model m, m3;
+    viz_error err, err3;
+    int rc = viz_load_mem(&m, (const char *)data, size, &err);
+    /* The parallel loader's path (3 chunks, merged) must agree exactly. */
+    int rc3 = viz_load_mem_chunks(&m3, (const char *)data, size, 3, 0, &err3);
+    if (rc != rc3) __builtin_trap();
+    if (rc != 0) {
         if (err.line < 0 || err.field[0] == 0 || memchr(err.msg, 0, sizeof err.msg) == NULL) __builtin_trap();
+        if (err.line != err3.line || strcmp(err.field, err3.field) != 0 || strcmp(err.msg, err3.msg) != 0)
+            __builtin_trap();
         return 0;
     }
+    if (m.ev_count != m3.ev_count || m.p_count != m3.p_count || m.t_end_ns != m3.t_end_ns) __builtin_trap();
+    viz_model_free(&m3);
     viz_index ix;
     if (viz_index_build(&ix, &m) == 0) {
         viz_rq rq;

@@ -204,6 +204,54 @@ START_TEST(load_errors_name_line_and_field) {
 }
 END_TEST
 
+/* The parallel path (chunks merged in order) gives the same errors, line for line. */
+START_TEST(load_errors_same_in_chunks) {
+    char *s = t_text(t_bad[_i].line, t_bad[_i].text);
+    for (int chunks = 2; chunks <= 5; chunks++) {
+        viz_model m;
+        viz_error err;
+        ck_assert_int_eq(viz_load_mem_chunks(&m, s, strlen(s), chunks, chunks % 2, &err), -1);
+        ck_assert_int_eq(err.line, t_bad[_i].err_line);
+        ck_assert_str_eq(err.field, t_bad[_i].field);
+        ck_assert_msg(strstr(err.msg, t_bad[_i].words) != NULL, "%d chunks: \"%s\" lacks \"%s\"", chunks, err.msg,
+                      t_bad[_i].words);
+    }
+    free(s);
+}
+END_TEST
+
+START_TEST(load_chunks_same_model) {
+    char *s = t_text(-1, NULL);
+    for (int chunks = 1; chunks <= 7; chunks++) {
+        viz_model m;
+        viz_error err;
+        ck_assert_int_eq(viz_load_mem_chunks(&m, s, strlen(s), chunks, 1, &err), 0);
+        ck_assert_int_eq(m.ev_count, t_m.ev_count);
+        ck_assert_int_eq(m.line_count, T_LINES);
+        ck_assert_int_eq(m.t_end_ns, 1000);
+        ck_assert_str_eq(viz_str(&m, m.footer.outcome), "ok");
+        ck_assert_str_eq(viz_str(&m, m.header.scenario), "fixture");
+        for (int64_t i = 0; i < m.ev_count; i++) {
+            char a[512], b[512];
+            viz_event_describe(&m, i, a, sizeof a);
+            viz_event_describe(&t_m, i, b, sizeof b);
+            ck_assert_str_eq(a, b);
+            ck_assert_str_eq(viz_str(&m, m.ev[i].why), viz_str(&t_m, t_m.ev[i].why));
+        }
+        viz_index ix;
+        ck_assert_int_eq(viz_index_build(&ix, &m), 0);
+        int64_t feeder;
+        int32_t rows[4];
+        ck_assert_int_eq(viz_stack_at(&ix, 2, 21, rows, 4), 1);
+        ck_assert_int_eq(viz_args_copy(&ix, 2, rows[0], 21, &feeder), 19);
+        ck_assert_int_eq(feeder, 7);
+        viz_index_free(&ix);
+        viz_model_free(&m);
+    }
+    free(s);
+}
+END_TEST
+
 START_TEST(load_empty_and_content_after_footer) {
     viz_model m;
     viz_error err;
@@ -621,6 +669,8 @@ Suite *viz_suite(void) {
     tcase_add_test(tc, load_fixture);
     tcase_add_test(tc, load_unknown_kind_kept);
     tcase_add_loop_test(tc, load_errors_name_line_and_field, 0, (int)(sizeof t_bad / sizeof t_bad[0]));
+    tcase_add_loop_test(tc, load_errors_same_in_chunks, 0, (int)(sizeof t_bad / sizeof t_bad[0]));
+    tcase_add_test(tc, load_chunks_same_model);
     tcase_add_test(tc, load_empty_and_content_after_footer);
     tcase_add_test(tc, load_file_missing_and_crlf);
     tcase_add_test(tc, index_g_states);

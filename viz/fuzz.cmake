@@ -14,7 +14,7 @@ if(CMAKE_C_COMPILER_ID MATCHES "Clang")
   target_include_directories(fuzz_load PRIVATE ${PROJECT_SOURCE_DIR}/viz)
   target_compile_options(fuzz_load PRIVATE ${GMPVIEW_FUZZ_FLAGS})
   target_link_options(fuzz_load PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_libraries(fuzz_load PRIVATE PkgConfig::CJSON m)
+  target_link_libraries(fuzz_load PRIVATE PkgConfig::CJSON Threads::Threads m)
   set(GMPVIEW_FUZZ_EXE $<TARGET_FILE:fuzz_load>)
 else()
   find_program(GMPVIEW_CLANG NAMES clang clang-18 clang-17 clang-16 clang-15 clang-14)
@@ -26,7 +26,7 @@ else()
     endforeach()
     add_custom_command(OUTPUT ${GMPVIEW_FUZZ_EXE}
       COMMAND ${GMPVIEW_CLANG} ${GMPVIEW_FUZZ_FLAGS} -I${PROJECT_SOURCE_DIR}/viz ${_incs}
-              ${GMPVIEW_FUZZ_SOURCES} ${CJSON_LDFLAGS} -lm -o ${GMPVIEW_FUZZ_EXE}
+              ${GMPVIEW_FUZZ_SOURCES} ${CJSON_LDFLAGS} -lpthread -lm -o ${GMPVIEW_FUZZ_EXE}
       DEPENDS ${GMPVIEW_FUZZ_SOURCES} ${PROJECT_SOURCE_DIR}/viz/model.h ${PROJECT_SOURCE_DIR}/viz/index.h
       COMMENT "Building fuzz_load with ${GMPVIEW_CLANG} (libFuzzer + ASan + UBSan)" VERBATIM)
     add_custom_target(fuzz_load ALL DEPENDS ${GMPVIEW_FUZZ_EXE})

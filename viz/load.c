@@ -11,15 +11,62 @@
  * empty file, content after the footer, and no footer (a truncated file).
  * What is not: an unknown event kind (kept, shown generically) and unknown fields.
  *
- * Not thread-safe: cJSON's allocation hooks are process-wide; they are restored to
- * malloc/free when the load returns.
+ * Large files load in parallel: one chunk of whole lines per core, each into its own
+ * partial model, merged in order (strings re-interned, side-table rows shifted); what
+ * a chunk cannot check alone (the first i and t of a chunk, the footer's counts) is
+ * checked in the merge, so errors are the same, line for line, as a serial load.
+ * Not reentrant: cJSON's allocation hooks are process-wide (they point at a
+ * thread-local arena during a load and are restored to malloc/free after).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "model.h"
+
+/* ---- [SECTION] field lookup ------------------------------------------------------- */
+
+/* cJSON finds a field by walking the object and comparing every key; a line asks for
+ * ten fields or so. One pass hashing the keys, then a scan of hashes, is cheaper. The
+ * cache is per object and is dropped with the arena at the end of each line. */
+enum { VIZ_FIELDS_CACHED = 48 };
+static _Thread_local struct {
+    const cJSON *obj;
+    int n;                   /* -1: too many fields, use cJSON's lookup */
+    uint32_t hash[VIZ_FIELDS_CACHED];
+    const cJSON *item[VIZ_FIELDS_CACHED];
+} viz_fields;
+
+static uint32_t viz_key_hash(const char *k) {
+    uint32_t h = 2166136261u;
+    for (; *k; k++) h = (h ^ (unsigned char)*k) * 16777619u;
+    return h;
+}
+
+static const cJSON *viz_field(const cJSON *o, const char *key) {
+    if (o == NULL) return NULL;
+    if (viz_fields.obj != o) {
+        viz_fields.obj = o;
+        viz_fields.n = 0;
+        for (const cJSON *c = o->child; c != NULL; c = c->next) {
+            if (viz_fields.n == VIZ_FIELDS_CACHED || c->string == NULL) {
+                viz_fields.n = -1;
+                break;
+            }
+            viz_fields.hash[viz_fields.n] = viz_key_hash(c->string);
+            viz_fields.item[viz_fields.n++] = c;
+        }
+    }
+    if (viz_fields.n < 0) return cJSON_GetObjectItemCaseSensitive(o, key);
+    uint32_t h = viz_key_hash(key);
+    for (int i = 0; i < viz_fields.n; i++)
+        if (viz_fields.hash[i] == h && strcmp(viz_fields.item[i]->string, key) == 0) return viz_fields.item[i];
+    return NULL;
+}
 
 /* ---- [SECTION] the per-line arena behind cJSON's hooks -------------------------- */
 
@@ -29,7 +76,7 @@ typedef struct viz_chunk {
     _Alignas(16) unsigned char data[];
 } viz_chunk;
 
-static viz_chunk *viz_arena_head;  /* current chunk; older chunks follow via next */
+static _Thread_local viz_chunk *viz_arena_head; /* current chunk; older ones follow via next */
 
 static void *viz_arena_malloc(size_t n) {
     n = (n + 15) & ~(size_t)15;
@@ -54,6 +101,7 @@ static void viz_arena_free(void *p) {
 
 /* Keeps the newest chunk (the common case: every line fits one) and frees the rest. */
 static void viz_arena_reset(void) {
+    viz_fields.obj = NULL; /* the next line's objects may reuse the same addresses */
     viz_chunk *c = viz_arena_head;
     if (c == NULL) return;
     viz_chunk *rest = c->next;
@@ -74,13 +122,30 @@ static void viz_arena_destroy(void) {
 
 /* ---- [SECTION] the loader state ---------------------------------------------------- */
 
+/* A loader reads one chunk of the file: the whole file, or (loading in parallel) a
+ * range of whole lines. A chunk after the first starts after the header and cannot
+ * know the index of its first event, the time before it, or its line numbers: it
+ * checks what it can alone and leaves the rest (first_i, first_t, the footer's
+ * counts) to viz_merge_check, which sees the chunks in order. */
 typedef struct viz_loader {
     viz_model *m;
     viz_error *err;
-    int64_t line;        /* 1-based number of the line being read */
+    int64_t line;        /* 1-based number of the line being read, within the chunk */
     int phase;           /* 0: expect the header; 1: events; 2: after the footer */
     int64_t last_t;
     int oom;
+    int chunk;           /* 0: the file's first chunk */
+    int64_t first_i;     /* i of the chunk's first event (-1 none yet) */
+    int64_t first_t, first_line;
+    int64_t footer_line; /* 0: no footer in this chunk */
+    int footer_t_given;
+    int64_t footer_events; /* counts.events, -1 absent */
+    int64_t lines_done;  /* lines read when the chunk ended */
+    char *bad_json;      /* a copy of the line with a syntax error (threads cannot ask cJSON) */
+    size_t bad_json_len;
+    int threaded;
+    int rc;
+    viz_error own_err;
 } viz_loader;
 
 static int viz_fail(viz_loader *L, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -130,7 +195,7 @@ enum { VIZ_OPT = 0, VIZ_REQ = 1 };
 /* 0: *out set; 1: absent and optional; -1: error reported. */
 static int viz_get_int(viz_loader *L, const cJSON *o, const char *key, int req, int64_t lo, int64_t hi,
                        int64_t *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    const cJSON *v = viz_field(o, key);
     if (v == NULL || cJSON_IsNull(v)) {
         if (req) return viz_fail(L, key, "missing");
         return 1;
@@ -147,7 +212,7 @@ static int viz_get_int(viz_loader *L, const cJSON *o, const char *key, int req, 
 }
 
 static int viz_get_str(viz_loader *L, const cJSON *o, const char *key, int req, uint32_t *id) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    const cJSON *v = viz_field(o, key);
     if (v == NULL || cJSON_IsNull(v)) {
         if (req) return viz_fail(L, key, "missing");
         *id = 0;
@@ -160,7 +225,7 @@ static int viz_get_str(viz_loader *L, const cJSON *o, const char *key, int req, 
 }
 
 static int viz_get_bool(viz_loader *L, const cJSON *o, const char *key, int req, int *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    const cJSON *v = viz_field(o, key);
     if (v == NULL || cJSON_IsNull(v)) {
         if (req) return viz_fail(L, key, "missing");
         *out = 0;
@@ -189,7 +254,7 @@ int viz_parse_addr(const char *s, uint64_t *out) {
 }
 
 static int viz_get_addr(viz_loader *L, const cJSON *o, const char *key, int req, uint64_t *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    const cJSON *v = viz_field(o, key);
     if (v == NULL || cJSON_IsNull(v)) {
         if (req) return viz_fail(L, key, "missing");
         *out = 0;
@@ -280,7 +345,7 @@ static int viz_get_queue(viz_loader *L, const cJSON *o, int req, uint8_t *q) {
 }
 
 static int viz_get_gs(viz_loader *L, const cJSON *o, viz_event *e) {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "gs");
+    const cJSON *a = viz_field(o, "gs");
     if (a == NULL) return viz_fail(L, "gs", "missing");
     if (!cJSON_IsArray(a)) return viz_fail(L, "gs", "expected an array of goroutine ids");
     viz_model *m = L->m;
@@ -327,7 +392,7 @@ static int viz_parse_copy(viz_loader *L, const cJSON *o, viz_event *e) {
     TRY(viz_get_str(L, o, "src_frame", VIZ_OPT, &c.src_frame));
     TRY(viz_get_str(L, o, "src_var", VIZ_OPT, &c.src_var));
     TRY(viz_get_str(L, o, "dst_frame", VIZ_OPT, &c.dst_frame));
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "bytes");
+    const cJSON *b = viz_field(o, "bytes");
     if (b == NULL) return viz_fail(L, "bytes", "missing");
     if (!cJSON_IsString(b)) return viz_fail(L, "bytes", "expected a hex string");
     size_t len = strlen(b->valuestring);
@@ -363,7 +428,7 @@ static int viz_parse_frame(viz_loader *L, const cJSON *o, viz_event *e) {
     TRY(viz_get_addr(L, o, "args_addr", VIZ_OPT, &f.args_addr));
     TRY(r = viz_get_int(L, o, "args_size", VIZ_OPT, 0, UINT32_MAX, &v));
     f.args_size = r == 0 ? (uint32_t)v : 0;
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "args");
+    const cJSON *a = viz_field(o, "args");
     f.word_off = (uint64_t)m->word_count;
     if (a != NULL && !cJSON_IsNull(a)) {
         if (!cJSON_IsArray(a)) return viz_fail(L, "args", "expected an array of \"0x...\" words");
@@ -434,7 +499,7 @@ static int viz_parse_unknown(viz_loader *L, const cJSON *o, viz_event *e, uint32
     if (L->oom) return viz_fail(L, "memory", "out of memory");
     static const char *const keys[3] = {"g", "m", "p"};
     for (int k = 0; k < 3; k++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+        const cJSON *v = viz_field(o, keys[k]);
         if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble) continue;
         double d = v->valuedouble;
         if (k == 0 && d >= 0 && d <= (double)VIZ_G_ID_MAX) e->g = (int32_t)d;
@@ -561,9 +626,15 @@ static int viz_parse_event(viz_loader *L, const cJSON *o, const char *evname, co
     e.p = -1;
     int64_t i;
     TRY(viz_get_int(L, o, "i", VIZ_REQ, 0, VIZ_EVENTS_MAX - 1, &i));
-    if (i != m->ev_count) return viz_fail(L, "i", "expected %lld (events are numbered from 0), got %lld",
-                                          (long long)m->ev_count, (long long)i);
+    if (L->first_i < 0) L->first_i = i; /* chunks after the first: checked by viz_merge_check */
+    if (i != L->first_i + m->ev_count)
+        return viz_fail(L, "i", "expected %lld (events are numbered from 0), got %lld",
+                        (long long)(L->first_i + m->ev_count), (long long)i);
     TRY(viz_get_int(L, o, "t", VIZ_REQ, 0, INT64_C(1) << 53, &e.t_ns));
+    if (m->ev_count == 0) {
+        L->first_t = e.t_ns;
+        L->first_line = L->line;
+    }
     if (e.t_ns < L->last_t)
         return viz_fail(L, "t", "%lld is before the previous event's %lld (time must not go backwards)",
                         (long long)e.t_ns, (long long)L->last_t);
@@ -588,10 +659,10 @@ static int viz_parse_event(viz_loader *L, const cJSON *o, const char *evname, co
 
 static int viz_parse_header(viz_loader *L, const cJSON *o) {
     viz_header *h = &L->m->header;
-    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "ev");
+    const cJSON *ev = viz_field(o, "ev");
     if (!cJSON_IsString(ev) || strcmp(ev->valuestring, "Header") != 0)
         return viz_fail(L, "ev", "the first line must be the Header (\"ev\":\"Header\")");
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "format");
+    const cJSON *f = viz_field(o, "format");
     if (!cJSON_IsString(f) || strcmp(f->valuestring, "gmpsim-schedule") != 0)
         return viz_fail(L, "format", "expected \"gmpsim-schedule\"");
     TRY(viz_get_int(L, o, "version", VIZ_REQ, INT64_MIN, INT64_MAX, &h->version));
@@ -601,7 +672,7 @@ static int viz_parse_header(viz_loader *L, const cJSON *o) {
     TRY(viz_get_str(L, o, "scenario", VIZ_OPT, &h->scenario));
     TRY(viz_get_str(L, o, "strategy", VIZ_OPT, &h->strategy));
     TRY(viz_get_int(L, o, "seed", VIZ_OPT, INT64_MIN, INT64_MAX, &h->seed));
-    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(o, "options");
+    const cJSON *opt = viz_field(o, "options");
     if (opt != NULL && !cJSON_IsObject(opt)) return viz_fail(L, "options", "expected an object");
     if (opt != NULL) {
         TRY(viz_get_int(L, opt, "procs", VIZ_OPT, 1, VIZ_P_MAX, &h->procs));
@@ -619,13 +690,17 @@ static int viz_parse_footer(viz_loader *L, const cJSON *o) {
     TRY(viz_get_str(L, o, "digest", VIZ_OPT, &f->digest));
     int r;
     TRY(r = viz_get_int(L, o, "t", VIZ_OPT, 0, INT64_C(1) << 53, &f->t_ns));
+    L->footer_line = L->line;
+    L->footer_t_given = r == 0;
     if (r != 0) f->t_ns = L->last_t;
     if (f->t_ns < L->last_t) return viz_fail(L, "t", "the footer's t is before the last event's");
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "counts");
+    const cJSON *c = viz_field(o, "counts");
     if (c != NULL && !cJSON_IsObject(c)) return viz_fail(L, "counts", "expected an object");
+    L->footer_events = -1;
     if (c != NULL) {
         TRY(r = viz_get_int(L, c, "events", VIZ_OPT, 0, VIZ_EVENTS_MAX, &f->events));
-        if (r == 0 && f->events != L->m->ev_count)
+        if (r == 0) L->footer_events = f->events;
+        if (r == 0 && L->chunk == 0 && f->events != L->m->ev_count)
             return viz_fail(L, "counts.events", "%lld, but the file has %lld events", (long long)f->events,
                             (long long)L->m->ev_count);
         TRY(viz_get_int(L, c, "goroutines", VIZ_OPT, 0, INT64_MAX, &f->goroutines));
@@ -645,9 +720,15 @@ static int viz_load_line(viz_loader *L, const char *s, size_t len) {
     if (k == len) return viz_fail(L, "json", "empty line");
     cJSON *o = cJSON_ParseWithLength(s, len);
     if (o == NULL) {
+        viz_arena_reset();
+        if (L->threaded) { /* cJSON's error pointer is one global: ask again after the join */
+            L->bad_json = malloc(len + 1);
+            if (L->bad_json != NULL) memcpy(L->bad_json, s, len);
+            L->bad_json_len = len;
+            return viz_fail(L, "json", "syntax error");
+        }
         const char *at = cJSON_GetErrorPtr();
         long col = at != NULL && at >= s && at <= s + len ? (long)(at - s) + 1 : 1;
-        viz_arena_reset();
         return viz_fail(L, "json", "syntax error at column %ld", col);
     }
     int rc;
@@ -657,7 +738,7 @@ static int viz_load_line(viz_loader *L, const char *s, size_t len) {
         rc = viz_parse_header(L, o);
         L->phase = 1;
     } else {
-        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "ev");
+        const cJSON *ev = viz_field(o, "ev");
         if (ev == NULL) rc = viz_fail(L, "ev", "missing");
         else if (!cJSON_IsString(ev) || ev->valuestring[0] == 0) rc = viz_fail(L, "ev", "expected a kind name");
         else if (strcmp(ev->valuestring, "Footer") == 0) {
@@ -669,12 +750,12 @@ static int viz_load_line(viz_loader *L, const char *s, size_t len) {
             rc = viz_parse_event(L, o, ev->valuestring, s, len);
         }
     }
-    cJSON_Delete(o);
+    /* No cJSON_Delete: every node is in the arena, and resetting it frees them all. */
     viz_arena_reset();
     return rc;
 }
 
-/* ---- [SECTION] whole inputs ------------------------------------------------------------- */
+/* ---- [SECTION] whole inputs: chunks, threads and the merge ------------------------ */
 
 void viz_model_init(viz_model *m) {
     VIZ_ASSERT(m != NULL);
@@ -697,116 +778,439 @@ void viz_model_free(viz_model *m) {
     memset(m, 0, sizeof *m);
 }
 
-static void viz_load_begin(viz_loader *L, viz_model *m, viz_error *err) {
-    viz_model_init(m);
-    memset(L, 0, sizeof *L);
-    memset(err, 0, sizeof *err);
-    L->m = m;
-    L->err = err;
-    int oom = 0;
-    viz_str_intern(&m->strs, "", 0, &oom); /* id 0 */
-    L->oom = oom;
-    cJSON_Hooks hooks = {viz_arena_malloc, viz_arena_free};
-    cJSON_InitHooks(&hooks);
-}
-
-static int viz_load_end(viz_loader *L, int rc) {
-    cJSON_InitHooks(NULL);
-    viz_arena_destroy();
-    if (rc == 0 && L->oom) rc = viz_fail(L, "memory", "out of memory");
-    if (rc == 0 && L->phase == 0) {
-        L->line = 1;
-        rc = viz_fail(L, "Header", "empty file (expected a Header line)");
-    }
-    if (rc == 0 && L->phase == 1) {
-        L->line++;
-        rc = viz_fail(L, "Footer", "missing: the file is truncated after line %lld", (long long)(L->line - 1));
-    }
-    if (rc != 0) {
-        viz_model_free(L->m);
-        return -1;
-    }
-    L->m->line_count = L->line;
-    if (L->m->p_count == 0) L->m->p_count = 1;
-    return 0;
-}
-
-int viz_load_mem(viz_model *m, const char *data, size_t len, viz_error *err) {
+typedef struct viz_job {
     viz_loader L;
-    viz_load_begin(&L, m, err);
-    m->file_bytes = len;
-    int rc = L.oom ? -1 : 0;
+    viz_model m;
+    const char *path;        /* read from this file ... */
+    const char *data;        /* ... or from memory */
+    uint64_t start, end;     /* the chunk: whole lines, bytes [start, end) */
+} viz_job;
+
+static void viz_job_init(viz_job *j, int chunk, int threaded) {
+    memset(j, 0, sizeof *j);
+    viz_loader *L = &j->L;
+    L->m = &j->m;
+    L->err = &L->own_err;
+    L->chunk = chunk;
+    L->threaded = threaded;
+    L->phase = chunk == 0 ? 0 : 1;
+    L->first_i = chunk == 0 ? 0 : -1;
+    L->footer_events = -1;
+    int oom = 0;
+    viz_str_intern(&j->m.strs, "", 0, &oom); /* id 0 */
+    L->oom = oom;
+}
+
+static int viz_feed_mem(viz_loader *L, const char *data, size_t len) {
     size_t pos = 0;
-    while (rc == 0 && pos < len) {
+    while (pos < len) {
         const char *nl = memchr(data + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (data + pos)) : len - pos;
         if (n > VIZ_LINE_BYTES_MAX) {
-            L.line++;
-            rc = viz_fail(&L, "json", "line longer than %d bytes", VIZ_LINE_BYTES_MAX);
-            break;
+            L->line++;
+            return viz_fail(L, "json", "line longer than %d bytes", VIZ_LINE_BYTES_MAX);
         }
-        rc = viz_load_line(&L, data + pos, n);
+        if (viz_load_line(L, data + pos, n) != 0) return -1;
         pos += n + 1;
     }
-    return viz_load_end(&L, rc);
+    return 0;
 }
 
-/* Reads with a growing buffer: lines split across reads move to the front. */
-int viz_load_file(viz_model *m, const char *path, viz_error *err) {
-    viz_loader L;
-    viz_load_begin(&L, m, err);
+/* Reads bytes [start, end) of the file with a growing buffer: a line split across two
+ * reads moves to the front. */
+static int viz_feed_file(viz_loader *L, const char *path, uint64_t start, uint64_t end) {
     FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int rc = viz_fail(&L, "file", "cannot open: %s", strerror(errno));
-        err->line = 0;
-        cJSON_InitHooks(NULL);
-        viz_arena_destroy();
-        viz_model_free(m);
-        return rc;
+    if (f == NULL) return viz_fail(L, "file", "cannot open: %s", strerror(errno));
+    if (fseeko(f, (off_t)start, SEEK_SET) != 0) {
+        fclose(f);
+        return viz_fail(L, "file", "cannot seek: %s", strerror(errno));
     }
     size_t cap = 4u << 20, have = 0;
     char *buf = malloc(cap);
-    int rc = buf == NULL || L.oom ? viz_fail(&L, "memory", "out of memory") : 0;
-    uint64_t total = 0;
+    int rc = buf == NULL ? viz_fail(L, "memory", "out of memory") : 0;
+    uint64_t left = end - start;
     while (rc == 0) {
         if (have == cap) {
             if (cap >= (size_t)VIZ_LINE_BYTES_MAX + 2) {
-                L.line++;
-                rc = viz_fail(&L, "json", "line longer than %d bytes", VIZ_LINE_BYTES_MAX);
+                L->line++;
+                rc = viz_fail(L, "json", "line longer than %d bytes", VIZ_LINE_BYTES_MAX);
                 break;
             }
             char *nb = realloc(buf, cap * 2);
             if (nb == NULL) {
-                rc = viz_fail(&L, "memory", "out of memory");
+                rc = viz_fail(L, "memory", "out of memory");
                 break;
             }
             buf = nb;
             cap *= 2;
         }
-        size_t got = fread(buf + have, 1, cap - have, f);
-        total += got;
+        size_t want = cap - have < left ? cap - have : (size_t)left;
+        size_t got = want > 0 ? fread(buf + have, 1, want, f) : 0;
+        left -= got;
         if (got == 0) {
-            if (ferror(f)) rc = viz_fail(&L, "file", "read error: %s", strerror(errno));
-            else if (have > 0) rc = viz_load_line(&L, buf, have); /* no final newline */
+            if (ferror(f)) rc = viz_fail(L, "file", "read error: %s", strerror(errno));
+            else if (have > 0) rc = viz_feed_mem(L, buf, have); /* no final newline */
             break;
         }
         have += got;
-        size_t pos = 0;
-        for (;;) {
-            char *nl = memchr(buf + pos, '\n', have - pos);
-            if (nl == NULL) break;
-            size_t n = (size_t)(nl - (buf + pos));
-            rc = viz_load_line(&L, buf + pos, n);
-            pos += n + 1;
-            if (rc != 0) break;
+        char *last_nl = NULL;
+        for (char *p = buf + have; p > buf;) { /* the last newline: everything before it is whole lines */
+            if (*--p == '\n') {
+                last_nl = p;
+                break;
+            }
         }
-        memmove(buf, buf + pos, have - pos);
-        have -= pos;
+        if (last_nl == NULL) continue;
+        size_t whole = (size_t)(last_nl - buf) + 1; /* whole lines, each with its '\n' */
+        rc = viz_feed_mem(L, buf, whole);
+        memmove(buf, buf + whole, have - whole);
+        have -= whole;
     }
     free(buf);
     fclose(f);
-    m->file_bytes = total;
-    return viz_load_end(&L, rc);
+    return rc;
+}
+
+static void *viz_job_run(void *arg) {
+    viz_job *j = arg;
+    viz_loader *L = &j->L;
+    int rc = j->path ? viz_feed_file(L, j->path, j->start, j->end)
+                     : viz_feed_mem(L, j->data + j->start, (size_t)(j->end - j->start));
+    if (rc == 0 && L->oom) rc = viz_fail(L, "memory", "out of memory");
+    L->rc = rc;
+    L->lines_done = L->line;
+    viz_arena_destroy(); /* this thread's */
+    return NULL;
+}
+
+/* ---- merging chunk models ---- */
+
+static int viz_append(viz_model *dst, viz_model *src) {
+    uint32_t *map = malloc(((size_t)src->strs.count + 1) * sizeof *map);
+    if (map == NULL) return -1;
+    int oom = 0;
+    for (uint32_t id = 0; id < src->strs.count; id++) {
+        const char *s = src->strs.chars + src->strs.offs[id];
+        map[id] = viz_str_intern(&dst->strs, s, strlen(s), &oom);
+    }
+#define VIZ_APPEND_ARRAY(field, count, cap)                                                   \
+    (viz_grow((void **)&dst->field, &dst->cap, dst->count + src->count, sizeof *dst->field) == 0 \
+         ? (src->count > 0 ? memcpy(dst->field + dst->count, src->field, (size_t)src->count * sizeof *dst->field) \
+                           : NULL,                                                            \
+            0)                                                                                \
+         : -1)
+    int64_t ev0 = dst->ev_count, cr0 = dst->create_count, fr0 = dst->frame_count, cp0 = dst->copy_count;
+    int64_t va0 = dst->var_count, gs0 = dst->gs_count, wo0 = dst->word_count, by0 = dst->byte_count;
+    if (oom || VIZ_APPEND_ARRAY(ev, ev_count, ev_cap) || VIZ_APPEND_ARRAY(creates, create_count, create_cap) ||
+        VIZ_APPEND_ARRAY(frames, frame_count, frame_cap) || VIZ_APPEND_ARRAY(copies, copy_count, copy_cap) ||
+        VIZ_APPEND_ARRAY(vars, var_count, var_cap) || VIZ_APPEND_ARRAY(gs, gs_count, gs_cap) ||
+        VIZ_APPEND_ARRAY(words, word_count, word_cap) || VIZ_APPEND_ARRAY(bytes, byte_count, byte_cap)) {
+        free(map);
+        return -1;
+    }
+#undef VIZ_APPEND_ARRAY
+    if (dst->gs_count + src->gs_count > (int64_t)UINT32_MAX) {
+        free(map);
+        return -1;
+    }
+    for (int64_t k = 0; k < src->create_count; k++) {
+        viz_create *c = &dst->creates[cr0 + k];
+        c->fn = map[c->fn];
+        c->file = map[c->file];
+    }
+    for (int64_t k = 0; k < src->frame_count; k++) {
+        viz_frame *f = &dst->frames[fr0 + k];
+        f->fn = map[f->fn];
+        f->file = map[f->file];
+        f->word_off += (uint64_t)wo0;
+    }
+    for (int64_t k = 0; k < src->copy_count; k++) {
+        viz_copy *c = &dst->copies[cp0 + k];
+        c->src_kind = map[c->src_kind];
+        c->dst_kind = map[c->dst_kind];
+        c->src_frame = map[c->src_frame];
+        c->src_var = map[c->src_var];
+        c->dst_frame = map[c->dst_frame];
+        c->bytes_off += (uint64_t)by0;
+    }
+    for (int64_t k = 0; k < src->var_count; k++) dst->vars[va0 + k].name = map[dst->vars[va0 + k].name];
+    for (int64_t k = 0; k < src->ev_count; k++) {
+        viz_event *e = &dst->ev[ev0 + k];
+        e->why = map[e->why];
+        switch ((viz_kind)e->kind) {
+        case VIZ_EV_GO_CREATE: e->aux += (uint32_t)cr0; break;
+        case VIZ_EV_FRAME_ENTER: e->aux += (uint32_t)fr0; break;
+        case VIZ_EV_ARG_COPY:
+        case VIZ_EV_VALUE_COPY: e->aux += (uint32_t)cp0; break;
+        case VIZ_EV_VAR_NEW:
+        case VIZ_EV_VAR_LOAD:
+        case VIZ_EV_VAR_STORE: e->aux += (uint32_t)va0; break;
+        case VIZ_EV_RUNQ_STEAL:
+        case VIZ_EV_RUNQ_MOVE: e->aux += (uint32_t)gs0; break;
+        case VIZ_EV_GO_STOP:
+        case VIZ_EV_GO_BLOCK:
+        case VIZ_EV_DECISION:
+        case VIZ_EV_FRAME_EXIT:
+        case VIZ_EV_PRINT:
+        case VIZ_EV_PANIC:
+        case VIZ_EV_FAIL: e->aux = map[e->aux]; break;
+        case VIZ_EV_UNKNOWN:
+            e->aux = map[e->aux];
+            e->x = map[(uint32_t)e->x];
+            break;
+        default: break; /* CHAN_MAKE's aux is a size; the rest have none */
+        }
+    }
+    dst->ev_count += src->ev_count;
+    dst->create_count += src->create_count;
+    dst->frame_count += src->frame_count;
+    dst->copy_count += src->copy_count;
+    dst->var_count += src->var_count;
+    dst->gs_count += src->gs_count;
+    dst->word_count += src->word_count;
+    dst->byte_count += src->byte_count;
+    if (src->p_count > dst->p_count) dst->p_count = src->p_count;
+    if (src->m_count > dst->m_count) dst->m_count = src->m_count;
+    if (src->g_max > dst->g_max) dst->g_max = src->g_max;
+    viz_footer *f = &src->footer;
+    if (f->outcome || f->message || f->report || f->digest || f->t_ns || f->events) {
+        dst->footer = *f;
+        dst->footer.outcome = map[f->outcome];
+        dst->footer.message = map[f->message];
+        dst->footer.report = map[f->report];
+        dst->footer.digest = map[f->digest];
+    }
+    free(map);
+    return 0;
+}
+
+static void viz_set_err(viz_error *err, int64_t line, const char *field, const char *msg) {
+    err->line = line;
+    snprintf(err->field, sizeof err->field, "%s", field);
+    snprintf(err->msg, sizeof err->msg, "%s", msg);
+}
+
+/* The first error in file order: a chunk's own, or one only the merge can see. */
+static int viz_merge_check(viz_job *jobs, int n, viz_error *err) {
+    int64_t line_base = 0, ev_total = 0, last_t = 0;
+    int footer_seen = 0;
+    char msg[200];
+    for (int k = 0; k < n; k++) {
+        viz_loader *L = &jobs[k].L;
+        viz_error cross;
+        memset(&cross, 0, sizeof cross);
+        if (footer_seen && L->lines_done > 0) {
+            viz_set_err(err, line_base + 1, "Footer", "content after the footer");
+            return -1;
+        }
+        if (k > 0 && jobs[k].m.ev_count > 0) {
+            if (L->first_i != ev_total) {
+                snprintf(msg, sizeof msg, "expected %lld (events are numbered from 0), got %lld", (long long)ev_total,
+                         (long long)L->first_i);
+                viz_set_err(&cross, line_base + L->first_line, "i", msg);
+            } else if (L->first_t < last_t) {
+                snprintf(msg, sizeof msg, "%lld is before the previous event's %lld (time must not go backwards)",
+                         (long long)L->first_t, (long long)last_t);
+                viz_set_err(&cross, line_base + L->first_line, "t", msg);
+            }
+        }
+        if (k > 0 && L->rc == 0 && L->footer_line > 0 && cross.line == 0) {
+            int64_t events = ev_total + jobs[k].m.ev_count;
+            int64_t t_before = jobs[k].m.ev_count > 0 ? jobs[k].m.ev[jobs[k].m.ev_count - 1].t_ns : last_t;
+            viz_footer *f = &jobs[k].m.footer;
+            if (L->footer_events >= 0 && L->footer_events != events) {
+                snprintf(msg, sizeof msg, "%lld, but the file has %lld events", (long long)L->footer_events,
+                         (long long)events);
+                viz_set_err(&cross, line_base + L->footer_line, "counts.events", msg);
+            } else if (!L->footer_t_given) {
+                f->t_ns = t_before;
+            } else if (f->t_ns < t_before) {
+                viz_set_err(&cross, line_base + L->footer_line, "t", "the footer's t is before the last event's");
+            }
+        }
+        if (L->rc != 0 && (cross.line == 0 || (L->err->line > 0 && line_base + L->err->line < cross.line))) {
+            *err = *L->err;
+            if (err->line > 0) err->line += line_base;
+            if (L->bad_json != NULL) { /* the column, now that one thread asks cJSON */
+                cJSON *o = cJSON_ParseWithLength(L->bad_json, L->bad_json_len);
+                const char *at = cJSON_GetErrorPtr();
+                long col = at != NULL && at >= L->bad_json && at <= L->bad_json + L->bad_json_len
+                               ? (long)(at - L->bad_json) + 1
+                               : 1;
+                if (o == NULL) snprintf(err->msg, sizeof err->msg, "syntax error at column %ld", col);
+                cJSON_Delete(o);
+            }
+            return -1;
+        }
+        if (cross.line != 0) {
+            *err = cross;
+            return -1;
+        }
+        ev_total += jobs[k].m.ev_count;
+        if (jobs[k].m.ev_count > 0) last_t = jobs[k].m.ev[jobs[k].m.ev_count - 1].t_ns;
+        line_base += L->lines_done;
+        if (L->footer_line > 0) footer_seen = 1;
+    }
+    if (n > 0 && jobs[0].L.phase == 0) {
+        viz_set_err(err, 1, "Header", "empty file (expected a Header line)");
+        return -1;
+    }
+    if (!footer_seen) {
+        snprintf(msg, sizeof msg, "missing: the file is truncated after line %lld", (long long)line_base);
+        viz_set_err(err, line_base + 1, "Footer", msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs the jobs (on threads when threaded), then checks and merges them into m. */
+static int viz_run_jobs(viz_job *jobs, int n, int threaded, viz_model *m, viz_error *err, uint64_t bytes) {
+    cJSON_Hooks hooks = {viz_arena_malloc, viz_arena_free};
+    cJSON_InitHooks(&hooks);
+    pthread_t tid[VIZ_LOAD_THREADS_MAX];
+    int started[VIZ_LOAD_THREADS_MAX] = {0};
+    for (int k = 0; k < n; k++) {
+        if (threaded && k > 0 && pthread_create(&tid[k], NULL, viz_job_run, &jobs[k]) == 0) started[k] = 1;
+        else if (k > 0) viz_job_run(&jobs[k]);
+    }
+    viz_job_run(&jobs[0]); /* the first chunk on this thread */
+    for (int k = 1; k < n; k++)
+        if (started[k]) pthread_join(tid[k], NULL);
+    int rc = viz_merge_check(jobs, n, err);
+    cJSON_InitHooks(NULL);
+    viz_model_init(m);
+    if (rc == 0) {
+        *m = jobs[0].m;
+        viz_model_init(&jobs[0].m);
+        int64_t lines = jobs[0].L.lines_done;
+        for (int k = 1; k < n && rc == 0; k++) {
+            if (viz_append(m, &jobs[k].m) != 0) {
+                viz_set_err(err, 0, "memory", "out of memory while merging");
+                rc = -1;
+            }
+            lines += jobs[k].L.lines_done;
+            viz_model_free(&jobs[k].m);
+        }
+        m->line_count = lines;
+        m->file_bytes = bytes;
+        m->t_end_ns = m->footer.t_ns;
+        if (m->p_count == 0) m->p_count = 1;
+        if (rc != 0) viz_model_free(m);
+    }
+    for (int k = 0; k < n; k++) {
+        viz_model_free(&jobs[k].m);
+        free(jobs[k].L.bad_json);
+    }
+    return rc;
+}
+
+/* Chunk boundaries at whole lines, near k/n of the input. */
+static int viz_split_mem(const char *data, uint64_t len, int n, uint64_t *cut) {
+    cut[0] = 0;
+    for (int k = 1; k < n; k++) {
+        uint64_t pos = len * (uint64_t)k / (uint64_t)n;
+        if (pos < cut[k - 1]) pos = cut[k - 1];
+        const char *nl = pos < len ? memchr(data + pos, '\n', (size_t)(len - pos)) : NULL;
+        cut[k] = nl ? (uint64_t)(nl - data) + 1 : len;
+    }
+    cut[n] = len;
+    return 0;
+}
+
+static int viz_split_file(const char *path, uint64_t len, int n, uint64_t *cut) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return -1;
+    cut[0] = 0;
+    for (int k = 1; k < n; k++) {
+        uint64_t pos = len * (uint64_t)k / (uint64_t)n;
+        if (pos < cut[k - 1]) pos = cut[k - 1];
+        if (fseeko(f, (off_t)pos, SEEK_SET) != 0) break;
+        int c;
+        uint64_t skip = 0;
+        while ((c = getc(f)) != EOF && c != '\n' && skip < (uint64_t)VIZ_LINE_BYTES_MAX + 2) skip++;
+        cut[k] = c == '\n' ? pos + skip + 1 : len;
+    }
+    cut[n] = len;
+    fclose(f);
+    return 0;
+}
+
+int viz_load_mem_chunks(viz_model *m, const char *data, size_t len, int chunks, int threaded, viz_error *err) {
+    VIZ_ASSERT(m != NULL && err != NULL);
+    memset(err, 0, sizeof *err);
+    if (chunks < 1) chunks = 1;
+    if (chunks > VIZ_LOAD_THREADS_MAX) chunks = VIZ_LOAD_THREADS_MAX;
+    viz_job *jobs = calloc((size_t)chunks, sizeof *jobs);
+    if (jobs == NULL) {
+        viz_model_init(m);
+        viz_set_err(err, 0, "memory", "out of memory");
+        return -1;
+    }
+    uint64_t cut[VIZ_LOAD_THREADS_MAX + 1];
+    viz_split_mem(data, len, chunks, cut);
+    for (int k = 0; k < chunks; k++) {
+        viz_job_init(&jobs[k], k, threaded);
+        jobs[k].data = data;
+        jobs[k].start = cut[k];
+        jobs[k].end = cut[k + 1];
+    }
+    int rc = viz_run_jobs(jobs, chunks, threaded, m, err, len);
+    free(jobs);
+    return rc;
+}
+
+int viz_load_mem(viz_model *m, const char *data, size_t len, viz_error *err) {
+    return viz_load_mem_chunks(m, data, len, 1, 0, err);
+}
+
+/* Threads for a file of this size: one per core for large files (8 MiB a chunk at
+ * least), GMPVIEW_LOAD_THREADS to force a count. */
+static int viz_load_threads(uint64_t bytes) {
+    const char *env = getenv("GMPVIEW_LOAD_THREADS");
+    long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (!env && (int64_t)(bytes / (8u << 20)) < n) n = (long)(bytes / (8u << 20));
+    if (n < 1) n = 1;
+    if (n > VIZ_LOAD_THREADS_MAX) n = VIZ_LOAD_THREADS_MAX;
+    return (int)n;
+}
+
+int viz_load_file(viz_model *m, const char *path, viz_error *err) {
+    VIZ_ASSERT(m != NULL && path != NULL && err != NULL);
+    memset(err, 0, sizeof *err);
+    viz_model_init(m);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        FILE *f = fopen(path, "rb"); /* not a regular file (a pipe?): one chunk, read as it comes */
+        if (f == NULL) {
+            viz_set_err(err, 0, "file", "cannot open");
+            snprintf(err->msg, sizeof err->msg, "cannot open: %s", strerror(errno));
+            return -1;
+        }
+        fclose(f);
+        st.st_size = 0;
+    }
+    uint64_t len = (uint64_t)st.st_size;
+    int n = S_ISREG(st.st_mode) ? viz_load_threads(len) : 1;
+    viz_job *jobs = calloc((size_t)n, sizeof *jobs);
+    if (jobs == NULL) {
+        viz_set_err(err, 0, "memory", "out of memory");
+        return -1;
+    }
+    uint64_t cut[VIZ_LOAD_THREADS_MAX + 1];
+    if (n > 1 && viz_split_file(path, len, n, cut) != 0) n = 1;
+    if (n == 1) {
+        cut[0] = 0;
+        cut[1] = S_ISREG(st.st_mode) ? len : UINT64_MAX;
+    }
+    for (int k = 0; k < n; k++) {
+        viz_job_init(&jobs[k], k, n > 1);
+        jobs[k].path = path;
+        jobs[k].start = cut[k];
+        jobs[k].end = cut[k + 1];
+    }
+    int rc = viz_run_jobs(jobs, n, n > 1, m, err, len);
+    free(jobs);
+    return rc;
 }
 
 /* ---- [SECTION] helpers for the views -------------------------------------------------- */

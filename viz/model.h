@@ -37,6 +37,7 @@ enum {
     VIZ_BYTES_MAX = 1 << 20,           /* bytes of one copy event */
     VIZ_GS_MAX = 1 << 20,              /* Gs listed in one steal or move */
     VIZ_ARG_WORDS_MAX = 64,            /* argument words kept per frame */
+    VIZ_LOAD_THREADS_MAX = 16,         /* chunks loaded in parallel */
 };
 #define VIZ_EVENTS_MAX INT64_C(1000000000) /* events per file: indices fit an int32 */
 #define VIZ_G_ID_MAX INT64_C(2147483647)   /* goroutine ids fit an int32 */
@@ -139,7 +140,7 @@ typedef struct viz_strtab {
     uint64_t chars_len, chars_cap;
     uint64_t *offs;           /* offs[id] into chars; id 0 is "" */
     uint32_t count, cap;
-    uint32_t *slots;          /* open addressing: string id + 1, 0 = empty */
+    uint64_t *slots;          /* open addressing: hash << 32 | (string id + 1), 0 = empty */
     uint32_t slot_cap;        /* power of two */
 } viz_strtab;
 
@@ -186,6 +187,9 @@ void viz_model_free(viz_model *m);
 int viz_load_file(viz_model *m, const char *path, viz_error *err);
 /* Same from memory (the fuzz target, tests). */
 int viz_load_mem(viz_model *m, const char *data, size_t len, viz_error *err);
+/* From memory in chunks (on threads if threaded): the parallel path, for tests; the
+ * result and any error are the same as viz_load_mem's. */
+int viz_load_mem_chunks(viz_model *m, const char *data, size_t len, int chunks, int threaded, viz_error *err);
 /* "FILE:LINE: FIELD: problem" (no program name, no newline). */
 void viz_error_format(const viz_error *e, const char *file, char *buf, size_t size);
 

@@ -21,14 +21,14 @@ static uint64_t viz_str_hash(const char *s, size_t len) {
 static int viz_strtab_rehash(viz_strtab *t, uint32_t new_cap) {
     VIZ_ASSERT((new_cap & (new_cap - 1)) == 0);
     VIZ_ASSERT(new_cap > t->count * 2);
-    uint32_t *slots = calloc(new_cap, sizeof *slots);
+    uint64_t *slots = calloc(new_cap, sizeof *slots);
     if (slots == NULL) return -1;
     for (uint32_t id = 0; id < t->count; id++) {
         const char *s = t->chars + t->offs[id];
         uint64_t h = viz_str_hash(s, strlen(s));
         uint32_t k = (uint32_t)h & (new_cap - 1);
         while (slots[k] != 0) k = (k + 1) & (new_cap - 1);
-        slots[k] = id + 1;
+        slots[k] = (h >> 32) << 32 | (id + 1);
     }
     free(t->slots);
     t->slots = slots;
@@ -36,7 +36,7 @@ static int viz_strtab_rehash(viz_strtab *t, uint32_t new_cap) {
     return 0;
 }
 
-static uint32_t viz_strtab_add(viz_strtab *t, const char *s, size_t len, uint32_t slot) {
+static uint32_t viz_strtab_add(viz_strtab *t, const char *s, size_t len, uint32_t slot, uint64_t h) {
     if (t->chars_len + len + 1 > t->chars_cap) {
         uint64_t cap = t->chars_cap ? t->chars_cap : 4096;
         while (cap < t->chars_len + len + 1) cap *= 2;
@@ -57,7 +57,7 @@ static uint32_t viz_strtab_add(viz_strtab *t, const char *s, size_t len, uint32_
     memcpy(t->chars + t->chars_len, s, len);
     t->chars[t->chars_len + len] = 0;
     t->chars_len += len + 1;
-    t->slots[slot] = id + 1;
+    t->slots[slot] = (h >> 32) << 32 | (id + 1);
     return id;
 }
 
@@ -77,14 +77,16 @@ uint32_t viz_str_intern(viz_strtab *t, const char *s, size_t len, int *oom) {
     uint64_t h = viz_str_hash(s, len);
     uint32_t k = (uint32_t)h & (t->slot_cap - 1);
     for (uint32_t probes = 0; probes < t->slot_cap; probes++, k = (k + 1) & (t->slot_cap - 1)) {
-        uint32_t v = t->slots[k];
+        uint64_t slot = t->slots[k];
+        uint32_t v = (uint32_t)slot;
         if (v == 0) {
-            uint32_t id = viz_strtab_add(t, s, len, k);
+            uint32_t id = viz_strtab_add(t, s, len, k, h);
             if (id == UINT32_MAX) goto fail;
             return id;
         }
+        if (slot >> 32 != h >> 32) continue; /* a different hash: a different string */
         const char *c = t->chars + t->offs[v - 1];
-        if (strncmp(c, s, len) == 0 && c[len] == 0) return v - 1;
+        if (memcmp(c, s, len) == 0 && c[len] == 0) return v - 1;
     }
     VIZ_ASSERT(0 && "strtab: table full");
 fail:
@@ -99,7 +101,7 @@ uint32_t viz_str_find(const viz_model *m, const char *s) {
     uint64_t h = viz_str_hash(s, len);
     uint32_t k = (uint32_t)h & (t->slot_cap - 1);
     for (uint32_t probes = 0; probes < t->slot_cap; probes++, k = (k + 1) & (t->slot_cap - 1)) {
-        uint32_t v = t->slots[k];
+        uint32_t v = (uint32_t)t->slots[k];
         if (v == 0) return 0;
         if (strcmp(t->chars + t->offs[v - 1], s) == 0) return v - 1;
     }
