@@ -10,6 +10,8 @@ Suite *sched_suite(void);
 Suite *determinism_suite(void);
 Suite *plugin_suite(void);
 Suite *cli_suite(void);
+Suite *select_suite(void);
+Suite *sync_suite(void);
 Suite *viz_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
@@ -19,6 +21,8 @@ static Suite *(*const gmp_test_suites[])(void) = {
     determinism_suite,
     plugin_suite,
     cli_suite,
+    select_suite,
+    sync_suite,
     viz_suite,
     NULL,
 };
