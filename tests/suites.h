@@ -10,6 +10,7 @@ Suite *sched_suite(void);
 Suite *determinism_suite(void);
 Suite *plugin_suite(void);
 Suite *cli_suite(void);
+Suite *proc_suite(void);
 Suite *select_suite(void);
 Suite *sync_suite(void);
 Suite *viz_suite(void);
@@ -24,6 +25,7 @@ static Suite *(*const gmp_test_suites[])(void) = {
     select_suite,
     sync_suite,
     viz_suite,
+    proc_suite,
     NULL,
 };
 
