@@ -39,7 +39,7 @@ GMP_SCENARIO(select_fair,
              "ready case in that order (the Select events show the poll order and the chosen case). So "
              "each case runs about 100 times, whichever comes first in the source, and which ones vary with "
              "the seed. A case on a nil channel is dropped before the shuffle (one draw only, n=2): it never "
-             "runs, and the other two share the rounds (with "
-             "--go 1.15 and earlier the nil case still takes part in the shuffle: one more draw). Fairness is among ready cases only: a case whose "
+             "runs, and the other two share the rounds (with --go 1.15 and earlier the nil case still "
+             "takes part in the shuffle: one more draw). Fairness is among ready cases only: a case whose "
              "channel is not ready is never taken, however often it was skipped.",
              select_fair_main)
