@@ -12,7 +12,9 @@ static uint32_t viz_gmap_hash(int32_t goid) {
 }
 
 int32_t viz_index_glane(const viz_index *ix, int64_t goid) {
-    if (goid < 1 || goid > VIZ_G_ID_MAX || ix->gmap_cap == 0) return -1;
+    if (goid < 1 || goid > VIZ_G_ID_MAX) return -1;
+    if (ix->gdirect != NULL) return goid <= ix->gdirect_max ? ix->gdirect[goid] : -1;
+    if (ix->gmap_cap == 0) return -1;
     uint32_t mask = ix->gmap_cap - 1;
     for (uint32_t k = viz_gmap_hash((int32_t)goid) & mask, n = 0; n < ix->gmap_cap; n++, k = (k + 1) & mask) {
         if (ix->gmap[k] == 0) return -1;
@@ -26,11 +28,43 @@ static int viz_cmp_i32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Every goroutine id that appears, sorted, deduplicated; then the hash. */
+/* Goroutine ids are dense (the runtime hands them out in batches of 16 per P): a bitmap
+ * finds the distinct ones in order without sorting, up to this id. */
+#define VIZ_GDIRECT_MAX (INT64_C(1) << 26)
+
+static int32_t *viz_goids_bitmap(const viz_model *m, int64_t *count) {
+    uint64_t words = (uint64_t)(m->g_max >> 6) + 1;
+    uint64_t *bits = calloc(words, sizeof *bits);
+    if (bits == NULL) return NULL;
+    for (int64_t i = 0; i < m->ev_count; i++) {
+        const viz_event *e = &m->ev[i];
+        if (e->g >= 1) bits[e->g >> 6] |= 1ull << (e->g & 63);
+        if (e->kind == VIZ_EV_GO_CREATE && e->g2 >= 1) bits[e->g2 >> 6] |= 1ull << (e->g2 & 63);
+    }
+    int64_t n = 0;
+    for (uint64_t w = 0; w < words; w++) n += __builtin_popcountll(bits[w]);
+    int32_t *ids = malloc(((size_t)n + 1) * sizeof *ids);
+    if (ids != NULL) {
+        int64_t k = 0;
+        for (uint64_t w = 0; w < words; w++)
+            for (uint64_t b = bits[w]; b != 0; b &= b - 1) ids[k++] = (int32_t)(w * 64 + (uint64_t)__builtin_ctzll(b));
+    }
+    free(bits);
+    *count = n;
+    return ids;
+}
+
+/* Every goroutine id that appears, sorted, deduplicated; then the id -> lane map. */
 static int viz_index_goids(viz_index *ix) {
     const viz_model *m = ix->m;
     int64_t cap = 1024, n = 0;
-    int32_t *ids = malloc((size_t)cap * sizeof *ids);
+    int32_t *ids = NULL;
+    if (m->g_max < VIZ_GDIRECT_MAX) {
+        ids = viz_goids_bitmap(m, &n);
+        if (ids == NULL) return -1;
+        goto have_ids;
+    }
+    ids = malloc((size_t)cap * sizeof *ids);
     if (ids == NULL) return -1;
     for (int64_t i = 0; i < m->ev_count; i++) {
         const viz_event *e = &m->ev[i];
@@ -51,6 +85,7 @@ static int viz_index_goids(viz_index *ix) {
         }
     }
     qsort(ids, (size_t)n, sizeof *ids, viz_cmp_i32);
+have_ids:;
     int64_t u = 0;
     for (int64_t i = 0; i < n; i++)
         if (u == 0 || ids[u - 1] != ids[i]) ids[u++] = ids[i];
@@ -76,6 +111,16 @@ static int viz_index_goids(viz_index *ix) {
         l->kind = i < ix->m_lane0 ? VIZ_LANE_P : i < ix->g_lane0 ? VIZ_LANE_M : VIZ_LANE_G;
         l->id = l->kind == VIZ_LANE_P ? i : l->kind == VIZ_LANE_M ? i - ix->m_lane0 : ids[i - ix->g_lane0];
         l->create_ev = -1;
+    }
+    if (m->g_max < VIZ_GDIRECT_MAX && m->g_max <= 4 * u + 1024) { /* dense: a direct array */
+        ix->gdirect_max = m->g_max;
+        ix->gdirect = malloc(((size_t)m->g_max + 1) * sizeof *ix->gdirect);
+        if (ix->gdirect == NULL) {
+            free(ids);
+            return -1;
+        }
+        memset(ix->gdirect, 0xff, ((size_t)m->g_max + 1) * sizeof *ix->gdirect);
+        for (int32_t i = 0; i < (int32_t)u; i++) ix->gdirect[ids[i]] = ix->g_lane0 + i;
     }
     for (int32_t i = 0; i < (int32_t)u; i++) {
         uint32_t k = viz_gmap_hash(ids[i]) & (hc - 1);
@@ -488,6 +533,11 @@ int viz_index_build(viz_index *ix, const viz_model *m) {
     viz_builder b;
     memset(&b, 0, sizeof b);
     if (viz_index_goids(ix) != 0 || viz_index_count(ix) != 0 || viz_builder_init(&b, ix) != 0) goto fail;
+    /* About one span per event: one allocation instead of a chain of doublings. */
+    b.tmp_cap = m->ev_count + ix->lane_count + 16;
+    b.tmp = malloc((size_t)b.tmp_cap * sizeof *b.tmp);
+    b.tmp_lane = malloc((size_t)b.tmp_cap * sizeof *b.tmp_lane);
+    if (b.tmp == NULL || b.tmp_lane == NULL) goto fail;
     for (int64_t i = 0; i < m->ev_count; i++) {
         const viz_event *e = &m->ev[i];
         uint32_t ii = (uint32_t)i;
@@ -524,6 +574,7 @@ void viz_index_free(viz_index *ix) {
     free(ix->arrows);
     free(ix->gmap);
     free(ix->gmap_keys);
+    free(ix->gdirect);
     free(ix->fev_off);
     free(ix->fev);
     free(ix->fev_top);

@@ -78,6 +78,8 @@ typedef struct viz_index {
     int32_t *gmap;            /* open addressing goid -> lane index - g_lane0 (stored + 1) */
     int32_t *gmap_keys;
     uint32_t gmap_cap;
+    int32_t *gdirect;         /* dense ids: goid -> lane, -1 none (NULL: use gmap) */
+    int64_t gdirect_max;
     /* Stacks: for G k, its frame events are fev[fev_off[k] .. fev_off[k+1]), with the top
      * frame row after each in fev_top (-1: empty); frame_below[row] is the row under it. */
     int64_t *fev_off;

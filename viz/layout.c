@@ -568,11 +568,13 @@ static void viz_lay_lane_spans(const viz_index *ix, viz_view *v, viz_drawlist *d
             s = s2;
             if (s >= end) break;
             const viz_span *nx = &ix->spans[s];
+            if ((double)nx->t0_ns > v->v1_ns) break; /* past the right edge: the fold ends there */
             int32_t nx0 = viz_view_ns_to_x(v, (double)nx->t0_ns), nx1 = viz_view_ns_to_x(v, (double)nx->t1_ns);
             if (nx1 - nx0 >= VIZ_FOLD_PX || nx0 > fx1 + VIZ_FOLD_PX) break;
             fx1 = nx1;
         }
         fx1 = viz_view_ns_to_x(v, (double)t1);
+        if (fx1 > xmax + VIZ_FOLD_PX) fx1 = xmax + VIZ_FOLD_PX;
         int64_t n = s - first;
         if (n == 1) { /* a lone tiny span keeps its own colour and hit */
             viz_lay_span(ix, v, dl, lane, first, fx0, fx0 + 1 > fx1 ? fx0 + 1 : fx1, ly, lh);
