@@ -418,6 +418,7 @@ int gmp_select_at(const gmp_select_case *cases, int ncases, bool has_default, bo
     }
     if (ncases == 1 && !has_default) {
         const gmp_select_case *k = &cases[0];
+        int64_t parked_at = sim_g_at(s, s->curg)->waitsince_ns; /* gopark sets it: did the op block? */
         if (k->dir == GMP_SELECT_SEND) {
             rep.op = "chansend";
             gmp_send_at(k->ch, k->elem, k->elem ? k->elemname : NULL, file, line);
@@ -427,6 +428,7 @@ int gmp_select_at(const gmp_select_case *cases, int ncases, bool has_default, bo
             rep.ok = *recv_ok;
         }
         rep.chosen = 0;
+        rep.blocked = sim_g_at(s, s->curg)->waitsince_ns != parked_at;
         sim_select_event(s, &rep);
         return 0;
     }

@@ -388,6 +388,36 @@ START_TEST(test_select_closed_while_blocked) {
 }
 END_TEST
 
+static void t_one_case_wait_main(void *argp) {
+    (void)argp;
+    t_pair_args p = {.a = gmp_make_chan(sizeof(int64_t), 0), .b = gmp_make_chan(sizeof(int64_t), 0), .v = 42};
+    GMP_GO(t_send_b, p);
+    int64_t v = 0;
+    bool ok = false;
+    int k = GMP_SELECT(&ok, false, GMP_RECV_CASE(p.b, &v));
+    gmp_printf("%d %lld %d\n", k, (long long)v, ok);
+}
+GMP_SCENARIO(test_sel_one_case_wait, "a one-case select blocks as a plain receive", t_one_case_wait_main)
+
+START_TEST(test_select_one_case_is_plain_op) {
+    t_run r;
+    t_run1(&r, "test_sel_one_case_wait", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "0 42 1\n");
+    int32_t b = t_find(&r, 0, "GoBlock");
+    ck_assert_int_ge(b, 0);
+    ck_assert_str_eq(t_str(r.ev[b], "reason"), "chan receive");
+    int32_t e = t_find(&r, b, "Select");
+    ck_assert_int_ge(e, 0);
+    ck_assert_str_eq(t_str(r.ev[e], "op"), "chanrecv");
+    ck_assert(t_bool(r.ev[e], "blocked"));
+    ck_assert(t_bool(r.ev[e], "ok"));
+    int64_t ns[2];
+    ck_assert_int_eq(t_select_decisions(&r, ns, 2), 0);
+    t_free(&r);
+}
+END_TEST
+
 static void t_empty_main(void *argp) {
     (void)argp;
     gmp_select_block();
@@ -683,6 +713,7 @@ Suite *select_suite(void) {
     tcase_add_test(tc, test_select_send_to_parked_receiver);
     tcase_add_test(tc, test_select_closed_while_blocked);
     tcase_add_test(tc, test_select_blocking_forever);
+    tcase_add_test(tc, test_select_one_case_is_plain_op);
     tcase_add_test(tc, test_select_done_skips_stale_sudog);
     tcase_add_test(tc, test_select_sudog_paths);
     tcase_add_test(tc, test_select_compiler_layout);
