@@ -40,6 +40,8 @@ static const char viz_usage[] =
     "  --frames DIR       write the playback as DIR/frame-00000.png, ...\n"
     "  --fps N            frames per second of --frames (default 10)\n"
     "  --duration S       seconds the playback lasts in --frames (default 10)\n"
+    "  --mouse X,Y        for screenshots: hover there (shows the tooltip)\n"
+    "  --help-overlay     for screenshots: show the key list\n"
     "\n"
     "Keys: press ? in the window (docs/viewer.md lists them all).\n"
     "Exit status: 0 ok, 1 SDL or output failure, 2 bad usage or bad input file.\n";
@@ -47,7 +49,8 @@ static const char viz_usage[] =
 typedef struct viz_opts {
     const char *file, *png, *frames_dir, *font, *select;
     int64_t at_ns, event, range_a, range_b;
-    int has_at, has_event, has_range;
+    int has_at, has_event, has_range, help;
+    int32_t mouse_x, mouse_y;
     int32_t w, h, fps;
     double duration_s;
     float scale;
@@ -105,6 +108,7 @@ static int viz_parse_opts(int argc, char **argv, viz_opts *o) {
     o->fps = 10;
     o->duration_s = 10;
     o->scale = 1;
+    o->mouse_x = o->mouse_y = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -116,6 +120,12 @@ static int viz_parse_opts(int argc, char **argv, viz_opts *o) {
         else if (strcmp(a, "--frames") == 0 && val) o->frames_dir = val;
         else if (strcmp(a, "--font") == 0 && val) o->font = val;
         else if (strcmp(a, "--select") == 0 && val) o->select = val;
+        else if (strcmp(a, "--help-overlay") == 0) {
+            o->help = 1;
+            takes = 0;
+        } else if (strcmp(a, "--mouse") == 0 && val) {
+            if (sscanf(val, "%d,%d", &o->mouse_x, &o->mouse_y) != 2) return viz_bad_usage("--mouse: expected X,Y", val);
+        }
         else if (strcmp(a, "--at") == 0 && val) {
             if (viz_parse_time(val, &o->at_ns) != 0) return viz_bad_usage("--at: expected a time like 3700, 3.7us", val);
             o->has_at = 1;
@@ -197,6 +207,9 @@ static int viz_app_view(viz_app *app, int32_t w, int32_t h) {
         v->v0_ns = (double)app->o.range_a;
         v->v1_ns = (double)app->o.range_b;
     }
+    v->help = app->o.help;
+    v->mouse_x = app->o.mouse_x;
+    v->mouse_y = app->o.mouse_y;
     if (app->o.has_at) v->cur = viz_event_at_time(&app->model, app->o.at_ns);
     if (app->o.has_event) v->cur = app->o.event < app->model.ev_count ? app->o.event : app->model.ev_count - 1;
     if (app->o.select) {
@@ -259,7 +272,6 @@ static int viz_headless(viz_app *app, const char *png_fallback) {
         return EXIT_FAIL;
     }
     int rc = viz_app_font(app, ren) != 0 ? EXIT_FAIL : viz_app_view(app, w, h);
-    if (rc == 0 && app->view.mouse_x < 0) app->view.mouse_x = app->view.mouse_y = -1;
     const char *png = app->o.png ? app->o.png : png_fallback;
     if (rc == 0 && png) {
         rc = viz_headless_frame(app, ren, surf, png);

@@ -683,16 +683,21 @@ static void viz_lay_arrows(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
         const viz_arrow *a = &ix->arrows[k];
         int32_t lf = viz_index_glane(ix, a->from_g), lt = viz_index_glane(ix, a->to_g);
         if (lf < 0 || lt < 0 || v->lane_h[lf] == 0 || v->lane_h[lt] == 0) continue;
+        /* With a goroutine selected, its arrows stand out and the others fade; argument
+         * copies (which follow the creation arrow) are drawn for the selected one only. */
+        int involved = v->sel_g > 0 && (a->from_g == v->sel_g || a->to_g == v->sel_g);
+        if (a->kind == VIZ_ARROW_ARGCOPY && !involved) continue;
         int32_t x = viz_view_ns_to_x(v, (double)a->t_ns);
         int32_t y0 = viz_lane_mid_y(v, lf), y1 = viz_lane_mid_y(v, lt);
         /* Copies lean right a little so that they do not hide the creation arrow. */
-        int32_t dx = a->kind == VIZ_ARROW_ARGCOPY || a->kind == VIZ_ARROW_VALUECOPY ? viz_px(v, 4) : 0;
+        int32_t dx = a->kind == VIZ_ARROW_ARGCOPY || a->kind == VIZ_ARROW_VALUECOPY ? viz_px(v, 5) : 0;
         uint32_t col = viz_arrow_colour(a->kind);
+        if (v->sel_g > 0 && !involved) col = (col & 0xffffff00u) | 0x38u;
         viz_line(dl, x, y0, x + dx, y1, col);
-        viz_line(dl, x + 1, y0, x + dx + 1, y1, col);
+        if (involved) viz_line(dl, x + 1, y0, x + dx + 1, y1, col);
         int32_t dir = y1 > y0 ? -1 : 1;
         viz_line(dl, x + dx, y1, x + dx - head, y1 + dir * head * 2, col);
-        viz_line(dl, x + dx + 1, y1, x + dx + 1 + head, y1 + dir * head * 2, col);
+        viz_line(dl, x + dx, y1, x + dx + head, y1 + dir * head * 2, col);
         viz_fill(dl, x - 2, y0 - 2, 5, 5, col);
     }
     viz_unclip(dl);
@@ -776,20 +781,26 @@ static void viz_lay_queues(const viz_index *ix, viz_view *v, viz_rq *rq, viz_dra
     viz_hitbox(dl, r.x, r.y, r.w, r.h, VIZ_HIT_PANEL, -1, 0, 0, 0);
     viz_line(dl, r.x, r.y, r.x + r.w, r.y, C_PANEL_EDGE);
     char buf[160];
+    int32_t row_h = v->ch + 2 * pad + 2, y = r.y + viz_group_h(v);
+    int32_t col_run = r.x + 2 * pad + 12 * v->cw;
+    int32_t col_next = col_run + 22 * v->cw;
+    int32_t col_local = col_next + 10 * v->cw;
+    /* Column captions, and on the right which instant this is. */
+    viz_fill(dl, r.x, r.y + 1, r.w, viz_group_h(v) - 1, C_HEADER);
+    viz_text(dl, v, r.x + 2 * pad, r.y + pad, "Run queues", C_TEXT);
+    viz_text(dl, v, col_run, r.y + pad, "running", C_TEXT_DIM);
+    viz_text(dl, v, col_next, r.y + pad, "runnext", C_TEXT_DIM);
+    int32_t used = viz_text(dl, v, col_local, r.y + pad, "local run queue, head first \xe2\x86\x92", C_TEXT_DIM);
     if (v->cur >= 0) {
         char t[32];
         viz_fmt_ns((double)m->ev[v->cur].t_ns, t, sizeof t);
-        snprintf(buf, sizeof buf, "Run queues after event #%lld (t = %s): running \xe2\x96\xb8 runnext \xe2\x96\xb8 "
-                 "local queue (head first)", (long long)v->cur, t);
+        snprintf(buf, sizeof buf, "after event #%lld, t = %s", (long long)v->cur, t);
     } else {
-        snprintf(buf, sizeof buf, "Run queues before the first event (press \xe2\x86\x92 to step)");
+        snprintf(buf, sizeof buf, "before the first event");
     }
-    viz_text_n(dl, v, r.x + 2 * pad, r.y + pad, buf, (r.w - 4 * pad) / v->cw, C_TEXT);
+    int32_t bw = viz_u8len(buf) * v->cw;
+    if (col_local + used + 2 * v->cw + bw < r.x + r.w) viz_text(dl, v, r.x + r.w - bw - 2 * pad, r.y + pad, buf, C_TEXT);
     if (viz_rq_at(ix, v->cur + 1, rq) != 0) return;
-    int32_t row_h = v->ch + 2 * pad + 2, y = r.y + viz_group_h(v);
-    int32_t col_run = r.x + 2 * pad + 9 * v->cw;
-    int32_t col_next = col_run + 22 * v->cw;
-    int32_t col_local = col_next + 10 * v->cw;
     int32_t xmax = r.x + r.w - 2 * pad;
     int32_t box_h = row_h - 2 * pad + 2;
     int32_t rows_fit = (r.y + r.h - y) / row_h;
@@ -846,6 +857,30 @@ static int viz_pen_line(viz_pen *pen, int32_t indent, const char *s, uint32_t rg
     viz_text_n(pen->dl, v, pen->x + indent * v->cw, pen->y, s, (pen->w / v->cw) - indent, rgba);
     pen->y += lh;
     return 0;
+}
+
+/* A long line wrapped at spaces onto as many lines as it needs (continuations indented). */
+static void viz_pen_wrap(viz_pen *pen, int32_t indent, const char *s, uint32_t rgba) {
+    char line[512];
+    int32_t width = pen->w / pen->v->cw - indent;
+    for (int guard = 0; *s && guard < 16; guard++) {
+        int32_t n = viz_u8len(s);
+        size_t bytes = strlen(s);
+        if (n > width && width > 8) {
+            bytes = viz_u8prefix(s, width);
+            size_t cut = bytes;
+            while (cut > 0 && s[cut] != ' ') cut--;
+            if (cut > bytes / 2) bytes = cut;
+        }
+        if (bytes >= sizeof line) bytes = sizeof line - 1;
+        memcpy(line, s, bytes);
+        line[bytes] = 0;
+        if (viz_pen_line(pen, indent, line, rgba, 0) != 0) return;
+        s += bytes;
+        while (*s == ' ') s++;
+        if (guard == 0) indent += 2;
+        width = pen->w / pen->v->cw - indent;
+    }
 }
 
 static void viz_pen_gap(viz_pen *pen) {
@@ -943,7 +978,7 @@ static void viz_pen_copies(viz_pen *pen, const viz_index *ix, viz_view *v, int64
         viz_pen_line(pen, 1, line, 0xc2187dffu, 0);
     }
     snprintf(line, sizeof line, "why: %s", viz_str(m, m->ev[feeder_ev >= 0 ? feeder_ev : copy_ev].why));
-    viz_pen_line(pen, 1, line, C_WHY, 0);
+    viz_pen_wrap(pen, 1, line, C_WHY);
     viz_pen_line(pen, 1, "bytes (little-endian words, decoded as int64):", C_TEXT_DIM, 0);
     viz_pen_bytes(pen, m, c, 0);
     viz_pen_gap(pen);
@@ -1063,7 +1098,7 @@ static const char *const viz_help_lines[] = {
     "  drag           pan (both ways)",
     "  W / S          zoom in / out",
     "  A / D          pan left / right",
-    "  \xe2\x86\x91 / \xe2\x86\x93, PgUp/PgDn  scroll the lanes",
+    "  \xe2\x86\x91 \xe2\x86\x93 PgUp PgDn  scroll the lanes",
     "  shift+wheel    scroll the lanes",
     "  F              fit the whole run",
     "  1 / 2 / 3      collapse Ps / Ms / Gs",
@@ -1074,11 +1109,11 @@ static const char *const viz_help_lines[] = {
     "  /              find a goroutine (id or function),",
     "                 Enter: next match, Esc: close",
     "  N              next event of the selected G",
-    "  Esc            deselect / close",
+    "  click empty    deselect",
     "Other",
     "  F12 or P       save a screenshot PNG",
     "  ?              this help",
-    "  Q              quit",
+    "  Q, Esc         quit (Esc first closes help/find)",
 };
 
 static void viz_lay_help(viz_view *v, viz_drawlist *dl) {
@@ -1150,6 +1185,9 @@ static void viz_tooltip_text(const viz_index *ix, const viz_view *v, const viz_d
     } else if (d->hit == VIZ_HIT_G) {
         viz_g_name(ix, d->a, lines[0], 256);
         snprintf(lines[1], 256, "click to select: stack and argument copies");
+    } else if (d->hit == VIZ_HIT_GROUP) {
+        snprintf(lines[0], 256, "click to %s this group (or press %d)", v->group_collapsed[d->a] ? "expand" : "collapse",
+                 (int)d->a + 1);
     } else if (d->hit == VIZ_HIT_LANE) {
         char name[128];
         viz_lane_label(ix, d->lane, name, sizeof name);
