@@ -392,6 +392,15 @@ static void sim_write_footer(sim_sched *s) {
 
 /* ---- [SECTION] gmp_run --------------------------------------------------------- */
 
+/* Kept from one run to the next (one run at a time): the stack pool, whose stacks are
+ * all free again when a run ends, and the M array (sim_newm clears each M it hands
+ * out). Making them anew cost more than a small run itself: an mmap, a guard-page
+ * mprotect per stack, first-touch page faults on every stack, a munmap, and a 480 KB
+ * calloc for 10,000 Ms (explore runs thousands of schedules a second). */
+static sim_stack_pool *sim_spare_stacks;
+static uint32_t sim_spare_stack_size_bytes;
+static sim_m *sim_spare_allm;
+
 static int sim_sched_init(sim_sched *s, const gmp_scenario *scn, const gmp_options *opt, FILE *schedule) {
     memset(s, 0, sizeof *s);
     s->opt = *opt;
@@ -407,9 +416,15 @@ static int sim_sched_init(sim_sched *s, const gmp_scenario *scn, const gmp_optio
     sim_prng_init(&s->prng, opt->seed);
     sim_trace_init(&s->trace, schedule);
     s->allp = calloc((size_t)s->nprocs, sizeof *s->allp);
-    s->allm = calloc(SIM_MAXMCOUNT + 1, sizeof *s->allm); /* + the spare of sim_newm */
+    s->allm = sim_spare_allm ? sim_spare_allm : calloc(SIM_MAXMCOUNT + 1, sizeof *s->allm); /* + the spare of sim_newm */
+    sim_spare_allm = NULL;
     if (s->allp == NULL || s->allm == NULL) return -1;
-    if (sim_stack_pool_create(&s->stacks, s->opt.stack_size_bytes, 0) != 0) return -1;
+    if (sim_spare_stacks != NULL && sim_spare_stack_size_bytes == s->opt.stack_size_bytes) {
+        s->stacks = sim_spare_stacks;
+        sim_spare_stacks = NULL;
+    } else if (sim_stack_pool_create(&s->stacks, s->opt.stack_size_bytes, 0) != 0) {
+        return -1;
+    }
     for (int32_t i = 0; i < s->nprocs; i++) {
         sim_p *pp = &s->allp[i];
         pp->id = i;
@@ -439,12 +454,21 @@ static void sim_sched_destroy(sim_sched *s) {
     free(s->timers);
     free(s->io_waiters);
     free(s->allp);
-    free(s->allm);
+    free(sim_spare_allm);
+    sim_spare_allm = s->allm;
     free(s->sudogs);
     sim_chans_free(s);
     sim_sync_free(s);
     free(s->vars);
-    if (s->stacks) sim_stack_pool_destroy(s->stacks);
+    if (s->stacks == NULL) return;
+    if (sim_spare_stacks) sim_stack_pool_destroy(sim_spare_stacks);
+    sim_spare_stacks = NULL;
+    if (s->outcome == GMP_OUTCOME_FAULT) { /* a stack may have been trampled: start afresh */
+        sim_stack_pool_destroy(s->stacks);
+        return;
+    }
+    sim_spare_stacks = s->stacks;
+    sim_spare_stack_size_bytes = s->opt.stack_size_bytes;
 }
 
 
