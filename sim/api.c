@@ -24,6 +24,7 @@ sim_sched *sim_api_enter(const char *file, int line) {
         abort();
     }
     sim_g *g = sim_g_at(s, s->curg);
+    s->api_calls++;
     sim_frame_set_line(g, file, line);
     /* The function prologue's stack check: a G marked by preemptone stops here. */
     if (g->preempt) sim_gopreempt_m(s, "morestack: g.preempt set, preempted at a call");

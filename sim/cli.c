@@ -63,10 +63,11 @@ static const char usage_text[] =
     "exit status: 0 the run ended ok; 1 the scenario failed (deadlock, leak, panic, assert,\n"
     "fault, limit); 2 bad usage or input; 3 internal error.\n";
 
+/* One line on stderr that names the problem, then exit status 2. */
 static int fail_usage(const char *fmt, const char *arg) {
     fprintf(stderr, "gmpsim: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nrun 'gmpsim --help' for usage\n");
+    fprintf(stderr, " (see gmpsim --help)\n");
     return EXIT_USAGE;
 }
 

@@ -262,6 +262,7 @@ void sim_schedtrace(sim_sched *s, int64_t t_ns) {
 /* ---- [SECTION] faults in scenario code ----------------------------------------- */
 
 static volatile sig_atomic_t sim_fault_signal;
+static volatile sig_atomic_t sim_fault_canary; /* the overflow was found by the canary */
 static void *volatile sim_fault_addr;
 static volatile sig_atomic_t sim_watchdog_ticks;
 static volatile int64_t sim_watchdog_seen;
@@ -278,6 +279,18 @@ static void sim_fault_handler(int sig, siginfo_t *si, void *uctx) {
     }
     sim_fault_signal = sig;
     sim_fault_addr = si ? si->si_addr : NULL;
+    sim_coro_jump_begin(&sim_g_at(s, s->curg)->coro, &s->g0);
+    siglongjmp(s->fault_jmp, 1);
+}
+
+/* A smashed canary on a stack without a guard page: the same report as a guard hit. */
+static void sim_overflow_handler(sim_coro *c) {
+    sim_sched *s = sim__S;
+    if (s == NULL || s->curg < 0) abort();
+    sim_fault_signal = SIGSEGV;
+    sim_fault_addr = NULL;
+    sim_fault_canary = 1;
+    sim_coro_jump_begin(c, &s->g0);
     siglongjmp(s->fault_jmp, 1);
 }
 
@@ -288,14 +301,15 @@ static void sim_watchdog_handler(int sig, siginfo_t *si, void *uctx) {
     (void)uctx;
     sim_sched *s = sim__S;
     if (s == NULL || s->curg < 0) return;
-    if (s->switches + s->trace.count != sim_watchdog_seen) {
-        sim_watchdog_seen = s->switches + s->trace.count;
+    if (s->api_calls + s->switches != sim_watchdog_seen) {
+        sim_watchdog_seen = s->api_calls + s->switches;
         sim_watchdog_ticks = 0;
         return;
     }
     if (++sim_watchdog_ticks < s->opt.yield_timeout_s) return;
     sim_fault_signal = sig;
     sim_fault_addr = NULL;
+    sim_coro_jump_begin(&sim_g_at(s, s->curg)->coro, &s->g0);
     siglongjmp(s->fault_jmp, 1);
 }
 
@@ -330,7 +344,7 @@ static void sim_fault_report(sim_sched *s) {
     if (sim_fault_signal == SIGALRM)
         snprintf(head, sizeof head, "goroutine %lld made no gmp_* call for %d s of host time: it never yields",
                  (long long)g->goid, s->opt.yield_timeout_s);
-    else if (sim_stack_pool_is_guard(s->stacks, sim_fault_addr))
+    else if (sim_fault_canary || sim_stack_pool_is_guard(s->stacks, sim_fault_addr))
         snprintf(head, sizeof head, "goroutine %lld overflowed its host stack (guard page hit; see --stack-size)",
                  (long long)g->goid); /* no size: it differs in sanitizer builds */
     else
@@ -502,10 +516,18 @@ int gmp_run(const gmp_scenario *scn, const gmp_options *opt, FILE *schedule, gmp
     struct sigaction old[3];
     stack_t old_ss;
     sim_faults_install(old, &old_ss);
-    if (sigsetjmp(s->fault_jmp, 1) == 0) sim_loop(s);
-    else sim_fault_report(s);
+    sim_fault_canary = 0;
+    sim_coro_set_overflow_handler(sim_overflow_handler);
+    if (sigsetjmp(s->fault_jmp, 1) == 0) {
+        sim_loop(s);
+    } else {
+        sim_coro_jump_end(&s->g0);
+        sim_fault_report(s);
+    }
+    sim_coro_set_overflow_handler(NULL);
     sim_faults_remove(old, &old_ss);
     sim_race_end(s, &sim_report); /* an ok run with races becomes outcome race */
+    uint64_t digest = s->trace.digest; /* of the file before the footer */
     sim_write_footer(s);
     if (schedule) fflush(schedule);
     res->outcome = s->outcome;
@@ -518,7 +540,7 @@ int gmp_run(const gmp_scenario *scn, const gmp_options *opt, FILE *schedule, gmp
     res->decisions = s->decisions;
     res->switches = s->switches;
     res->end_time_ns = s->now_ns;
-    res->digest = s->trace.digest;
+    res->digest = digest;
     int rc = s->trace.write_failed ? -1 : 0;
     if (rc != 0) snprintf(res->message, sizeof res->message, "writing the schedule file failed");
     sim_sched_destroy(s);

@@ -46,6 +46,8 @@
 
 sim_sched *sim__S;
 
+static void sim_stoplockedm(sim_sched *s, sim_m *m);
+
 /* ---- [SECTION] names ----------------------------------------------------------- */
 
 static const char *const sim_waitreason_strings[SIM_WAIT_COUNT] = {
@@ -487,8 +489,7 @@ void sim_handoffp(sim_sched *s, sim_p *pp) {
         sim_startm(s, pp, true, "handoffp: no spinning or idle M, start a spinning one");
         return;
     }
-    if (s->npidle == s->nprocs - 1 && s->netpoll_m < 0 &&
-        (sim_timers_next(s) != INT64_MAX || s->io_count > 0)) {
+    if (s->npidle == s->nprocs - 1 && s->netpoll_m < 0) {
         sim_startm(s, pp, false, "handoffp: the last running P and nobody polls: start an M to poll");
         return;
     }
@@ -519,13 +520,14 @@ void sim_entersyscall(sim_sched *s, int64_t ns, bool block) {
     m->syscalltick = pp->syscalltick;
     m->oldp = pp->id;
     if (block) {
+        pp->syscalltick++; /* entersyscallblock: gp.m.p.ptr().syscalltick++ */
         sim_handoffp(s, sim_releasep(s, m, "entersyscallblock: release the P"));
     } else {
         pp->m = -1;
         m->p = -1;
         pp->status = SIM_PSYSCALL;
+        if (s->sysmon_wait) sim_sysmon_wake(s); /* entersyscall_sysmon */
     }
-    if (s->sysmon_wait) sim_sysmon_wake(s); /* entersyscall_sysmon */
     m->state = SIM_M_SYSCALL;
     m->when_ns += SIM_COST_SYSCALL_NS + ns;
     sim__to_g0(s, g);
@@ -545,6 +547,7 @@ static void sim_step_exitsyscall(sim_sched *s, sim_m *m) {
         why = "exitsyscallfast: reacquired the P it had";
     } else if ((pp = sim_pidleget(s)) != NULL) {
         why = "exitsyscallfast: its P was retaken, took an idle P";
+        if (s->sysmon_wait) sim_sysmon_wake(s); /* exitsyscallfast_pidle */
     }
     m->oldp = -1;
     if (pp != NULL) {
@@ -562,6 +565,10 @@ static void sim_step_exitsyscall(sim_sched *s, sim_m *m) {
     m->curg = -1;
     g->m = -1;
     sim_globrunqput(s, g, "exitsyscall0: no idle P, the G to the global queue");
+    if (g->lockedm == m->id) {
+        sim_stoplockedm(s, m); /* wait for the G, which only this M may run */
+        return;
+    }
     sim_stopm(s, m);
 }
 
@@ -608,7 +615,6 @@ int32_t sim_netpoll(sim_sched *s, int32_t *out, int32_t cap) {
         out[n++] = s->io_waiters[0];
         memmove(s->io_waiters, s->io_waiters + 1, (size_t)(--s->io_count) * sizeof *s->io_waiters);
     }
-    s->lastpoll_ns = s->now_ns;
     return n;
 }
 
@@ -650,6 +656,7 @@ void sim_goexit0(sim_sched *s) {
          * handed off. */
         g->lockedm = -1;
         m->lockedg = -1;
+        m->locked_ext = 0;
         sim_handoffp(s, sim_releasep(s, m, "mexit: the locked G exited, its thread exits"));
         m->state = SIM_M_DEAD;
         sim_ev_why(s, sim_ev(s, "MExit", m, NULL), "goexit0: a G exiting while locked kills its M");
@@ -863,15 +870,24 @@ void sim_schedule(sim_sched *s, sim_m *m) {
 void sim_lockosthread(sim_sched *s, bool lock) {
     sim_g *g = sim_g_at(s, s->curg);
     sim_m *m = sim_curm(s);
+    const char *why;
     if (lock) {
+        m->locked_ext++; /* nested calls count; each Unlock undoes one */
         g->lockedm = m->id;
         m->lockedg = g->index;
+        why = "LockOSThread: the G is wired to its M";
+    } else if (m->locked_ext == 0) {
+        why = "UnlockOSThread: not locked, nothing to do";
+    } else if (--m->locked_ext > 0) {
+        why = "UnlockOSThread: still locked by an outer LockOSThread (lockedExt > 0)";
     } else {
         g->lockedm = -1;
         m->lockedg = -1;
+        why = "UnlockOSThread: the G and M are free again";
     }
-    sim_ev_why(s, sim_ev(s, lock ? "LockOSThread" : "UnlockOSThread", m, g),
-               lock ? "LockOSThread: the G is wired to its M" : "UnlockOSThread: the G and M are free again");
+    cJSON *o = sim_ev(s, lock ? "LockOSThread" : "UnlockOSThread", m, g);
+    if (o) sim_trace_add_int(o, "locked", m->locked_ext);
+    sim_ev_why(s, o, why);
 }
 
 /* ---- [SECTION] the event loop -------------------------------------------------- */
@@ -922,6 +938,7 @@ static void sim_step_netpoll(sim_sched *s, sim_m *m) {
     SIM_ASSERT(s->netpoll_m == m->id);
     SIM_ASSERT(m->p < 0);
     s->netpoll_m = -1;
+    s->lastpoll_ns = s->now_ns; /* sched.lastpoll: set when a blocking netpoll returns */
     int32_t list[64];
     int32_t n = sim_netpoll(s, list, 64);
     sim_p *pp = sim_pidleget(s);

@@ -190,6 +190,7 @@ typedef struct sim_m {
     uint32_t syscalltick;     /* the P's syscalltick when it entered the syscall */
     int32_t is_sys;           /* a system M (sysmon): checkdead does not count it */
     int32_t lockedg;          /* the G locked to it (LockOSThread), or -1 */
+    uint32_t locked_ext;      /* m.lockedExt: nested LockOSThread calls */
     int32_t link;             /* next idle M */
     int64_t when_ns;          /* virtual time of its next step (when not idle) */
 } sim_m;
@@ -257,6 +258,7 @@ typedef struct sim_sched {
     gmp_outcome outcome;
     char message[1024];
     int64_t decisions, switches, gcreated;
+    volatile int64_t api_calls; /* gmp_* calls: the watchdog's sign of progress */
     int32_t main_g;
     int32_t main_done;        /* main returned; the others run on to find leaks */
     int64_t leak_deadline_ns; /* when the leak phase gives up waiting */
@@ -320,6 +322,7 @@ void sim_lockosthread(sim_sched *s, bool lock);
 /* sysmon (sysmon.c) */
 void sim_sysmon_start(sim_sched *s);
 void sim_sysmon_step(sim_sched *s, sim_m *m);
+/* notewakeup(&sched.sysmonnote): wakes sysmon from its deep sleep, delay back to 20 us. */
 void sim_sysmon_wake(sim_sched *s);
 void sim_loop(sim_sched *s);
 void sim_wakep(sim_sched *s);

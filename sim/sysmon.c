@@ -56,10 +56,14 @@ void sim_sysmon_start(sim_sched *s) {
     }
 }
 
-/* entersyscall_sysmon: a syscall wakes sysmon from its deep sleep. */
+/* notewakeup(&sched.sysmonnote), from entersyscall_sysmon or an exitsyscall that took
+ * an idle P: notetsleep returns true (syscallWake), so idle = 0 and delay = 20 us. A
+ * deep sleep that times out keeps them. */
 void sim_sysmon_wake(sim_sched *s) {
     SIM_ASSERT(s->sysmon_wait);
     s->sysmon_wait = 0;
+    s->sysmon_idle = 0;
+    s->sysmon_delay_us = SIM_SYSMON_DELAY_MIN_US;
     sim_m *m = &s->allm[s->sysmon_m];
     int64_t when = s->now_ns + SIM_COST_MWAKE_NS;
     if (when < m->when_ns) m->when_ns = when;
@@ -148,11 +152,7 @@ static int32_t sim_retake(sim_sched *s) {
 void sim_sysmon_step(sim_sched *s, sim_m *m) {
     SIM_ASSERT(m->id == s->sysmon_m);
     SIM_ASSERT(m->p < 0);
-    if (s->sysmon_wait) { /* woke from deep sleep by timeout */
-        s->sysmon_wait = 0;
-        s->sysmon_idle = 0;
-        s->sysmon_delay_us = SIM_SYSMON_DELAY_MIN_US;
-    }
+    if (s->sysmon_wait) s->sysmon_wait = 0; /* deep sleep timed out: idle and delay stay */
     if (s->opt.schedtrace_ms <= 0 && s->npidle == s->nprocs) {
         int64_t next = sim_timers_next(s);
         int64_t sleep = SIM_FORCEGC_PERIOD_NS / 2;
