@@ -27,7 +27,8 @@ gmp_waitgroup gmp_waitgroup_new_at(const char *file, int line) {
     return (gmp_waitgroup){o->addr};
 }
 
-/* Models: sync.(*WaitGroup).Add. Differs: no race annotations. */
+/* Models: sync.(*WaitGroup).Add (waitgroup.go). Differs: a scheduling point between the atomic
+ * add and the check of the word (the window where a concurrent Add is misuse). */
 void gmp_waitgroup_add_at(gmp_waitgroup wg, int64_t delta, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_syncobj *o = sim_wg_lookup(s, wg);
