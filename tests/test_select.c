@@ -226,6 +226,13 @@ START_TEST(test_select_default) {
     ck_assert_str_eq(t_str(r.ev[e], "op"), "selectnbrecv");
     ck_assert_int_eq(t_find(&r, 0, "GoBlock"), -1);
     t_free(&r);
+    /* go1.15: default is a case of the array, in the shuffle: 3 entries, 2 draws each. */
+    t_run1(&r, "test_sel_default", 2, 15);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "none ready: -1\nsend ready: 1\nselectnbrecv: 0 1 1\nselectnbrecv empty: -1\nonly default: -1\n");
+    ck_assert_int_eq(t_select_decisions(&r, ns, 8), 4);
+    ck_assert_int_eq(ns[1], 3);
+    t_free(&r);
 }
 END_TEST
 
