@@ -282,6 +282,6 @@ uint32_t sim_choose(sim_sched *s, sim_choice_kind kind, uint32_t n, const char *
     }
     SIM_ASSERT(c < n);
     s->decisions++;
-    if (s->trace.out != NULL) sim_choice_event(s, kind, n, c, why);
+    sim_choice_event(s, kind, n, c, why); /* counted with or without a file */
     return c;
 }
