@@ -49,7 +49,8 @@ static const char usage_text[] =
     "replay options: --lenient (match decisions by identity, go on past divergences, report\n"
     "  whether the recorded outcome is reached), --plugin SO, -o COPY.jsonl, --print\n"
     "explore options:\n"
-    "      --seeds A..B | --runs N  the seeds (default --runs 100: seeds 1..100)\n"
+    "      --seeds A..B | --runs N  the seeds (default --runs 100: seeds 1..100; dfs: until\n"
+    "                             the space is exhausted)\n"
     "  -x, --strategy S           random (default), pct:D (bug depth D), dfs:B (at most B\n"
     "                             deviations from choice 0, depth first, says when exhausted)\n"
     "  -j, --jobs N               worker processes; results merged by seed, as with --jobs 1\n"
@@ -57,6 +58,8 @@ static const char usage_text[] =
     "      --until-fail, --max-failures N   stop at the first / N-th failure in seed order\n"
     "      --out DIR              write each failing schedule to DIR (none for passing ones)\n"
     "      --junit FILE           JUnit XML, one test case per failure signature\n"
+    "      --results FILE         the results (failing seeds, signatures) for a later merge\n"
+    "      --merge R1 R2 ...      instead of running: merge the shards' --results by seed\n"
     "  -p, -g, --max-events, --max-time, --stack-size   as for run; -q: no progress line\n"
     "shrink options: -o MIN (required), --max-runs N (default 5000), -v\n"
     "\n"
@@ -407,6 +410,42 @@ static void print_explore_summary(const gmp_explore_options *eo, const gmp_explo
     }
 }
 
+/* explore --merge R1 R2 ...: the shards' results files, merged by seed. */
+static int explore_merge(int n, char **paths, const char *junit) {
+    if (n < 1) return fail_usage("%s", "explore --merge: expected results files (--results of each shard)");
+    gmp_explore_result er;
+    char err[4200], scenario[128];
+    if (gmp_explore_merge((const char *const *)paths, n, &er, scenario, sizeof scenario, err, sizeof err) != 0) {
+        fprintf(stderr, "gmpsim: explore --merge: %s\n", err);
+        return EXIT_USAGE;
+    }
+    gmp_scenario merged = {.name = scenario, .description = "", .main_fn = NULL, .file = ""};
+    gmp_explore_options eo = {.scn = &merged, .strategy = NULL};
+    printf("merged %d results files: %s, %" PRId64 " schedules, %" PRId64 " failures\n", n, scenario, er.runs,
+           er.failures);
+    if (er.group_count) printf("failures by signature:\n");
+    for (int32_t g = 0; g < er.group_count; g++) {
+        const gmp_explore_group *gr = &er.groups[g];
+        printf("  %6" PRId64 "  %s\n          %s; seeds", gr->count, gr->signature, gr->message);
+        for (int64_t i = 0; i < gr->count && i < 8; i++) printf(" %" PRIu64, gr->seeds_shown[i]);
+        printf("%s\n", gr->count > 8 ? " ..." : "");
+        if (gr->file) printf("          replay: gmpsim replay %s\n", gr->file);
+    }
+    if (junit) {
+        FILE *f = fopen(junit, "w");
+        if (f == NULL) {
+            fprintf(stderr, "gmpsim: cannot write %s: %s\n", junit, strerror(errno));
+            gmp_explore_result_free(&er);
+            return EXIT_USAGE;
+        }
+        gmp_explore_write_junit(&eo, &er, f);
+        fclose(f);
+    }
+    int failed = er.failures > 0;
+    gmp_explore_result_free(&er);
+    return failed ? EXIT_FAILED : 0;
+}
+
 static int cmd_explore(int argc, char **argv) {
     static const struct option longopts[] = {
         {"seeds", required_argument, NULL, 'R'},     {"runs", required_argument, NULL, 'n'},
@@ -417,21 +456,26 @@ static int cmd_explore(int argc, char **argv) {
         {"go", required_argument, NULL, 'g'},        {"max-events", required_argument, NULL, 'E'},
         {"max-time", required_argument, NULL, 'M'},  {"stack-size", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+        {"results", required_argument, NULL, 'W'},   {"merge", no_argument, NULL, 'G'},
         {NULL, 0, NULL, 0}};
     gmp_explore_options eo = {.seed_first = 1, .runs = 100, .jobs = 1};
-    const char *junit = NULL;
-    int quiet = 0;
+    const char *junit = NULL, *results = NULL;
+    int quiet = 0, merge = 0, runs_given = 0;
     int64_t v;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "n:x:j:p:g:qh", longopts, NULL)) != -1;) {
         switch (c) {
         case 'R':
             if (parse_seed_range(optarg, &eo.seed_first, &eo.runs)) return fail_usage("--seeds: '%s' is not A..B", optarg);
+            runs_given = 1;
             break;
         case 'n':
             if (parse_i64(optarg, 1, INT64_C(1) << 40, &v)) return fail_usage("--runs: '%s' is not a positive number", optarg);
             eo.runs = v;
+            runs_given = 1;
             break;
+        case 'W': results = optarg; break;
+        case 'G': merge = 1; break;
         case 'x': eo.strategy = optarg; break;
         case 'j':
             if (parse_i64(optarg, 1, 256, &v)) return fail_usage("--jobs: '%s' is not a number in 1..256", optarg);
@@ -477,7 +521,12 @@ static int cmd_explore(int argc, char **argv) {
         default: return fail_usage("%s", "bad option");
         }
     }
+    if (merge) return explore_merge(argc - optind, argv + optind, junit);
     if (optind + 1 != argc) return fail_usage("%s", "explore: expected one SCENARIO");
+    int dfs = eo.strategy && strncmp(eo.strategy, "dfs", 3) == 0;
+    if (!runs_given && dfs) eo.runs = 0; /* until exhausted */
+    if (dfs && eo.jobs > 1 && !quiet) fprintf(stderr, "gmpsim: dfs runs its schedules in order in one process: --jobs ignored\n");
+    eo.keep_runs = results != NULL;
     char err[4200];
     eo.scn = resolve_scenario(argv[optind], err, sizeof err);
     if (eo.scn == NULL) return fail_usage("%s", err);
@@ -501,6 +550,16 @@ static int cmd_explore(int argc, char **argv) {
         }
         gmp_explore_write_junit(&eo, &er, f);
         fclose(f);
+    }
+    if (results) {
+        FILE *f = fopen(results, "w");
+        int bad = f == NULL || gmp_explore_write_results(&eo, &er, f) != 0;
+        if (f && fclose(f) != 0) bad = 1;
+        if (bad) {
+            fprintf(stderr, "gmpsim: cannot write %s\n", results);
+            gmp_explore_result_free(&er);
+            return EXIT_USAGE;
+        }
     }
     int failed = er.failures > 0;
     gmp_explore_result_free(&er);

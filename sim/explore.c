@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -13,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "check.h"
 #include "strategy.h"
 
@@ -21,8 +24,21 @@
 /* One goroutine block of a dump: "goroutine 7 [chan receive, 2 minutes]:",
  * "main.worker(0x1, ...)", "\tfile.c:26". Writes "[reason] fn (file:line)" or, with
  * with_reason 0, "fn (file:line)". Returns the text after the block, or NULL. */
+/* The next line that opens a goroutine of a dump: "goroutine <digits> [" at the start
+ * of a line (race reports say "by goroutine 7:" and "Goroutine 7 (running)" too). */
+static const char *sim_sig_find_goroutine(const char *p) {
+    for (const char *q = p; (q = strstr(q, "goroutine ")) != NULL; q++) {
+        if (q != p && q[-1] != '\n') continue;
+        const char *d = q + 10;
+        if (*d < '0' || *d > '9') continue;
+        while (*d >= '0' && *d <= '9') d++;
+        if (d[0] == ' ' && d[1] == '[') return q;
+    }
+    return NULL;
+}
+
 static const char *sim_sig_block(const char *p, int with_reason, char *out, size_t size) {
-    p = strstr(p, "goroutine ");
+    p = sim_sig_find_goroutine(p);
     if (p == NULL) return NULL;
     const char *lb = strchr(p, '['), *eol = strchr(p, '\n');
     if (lb == NULL || eol == NULL || lb > eol) return NULL;
@@ -49,16 +65,52 @@ static int sim_sig_strcmp(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* One access of a race report: "Previous write at 0x00c0... by goroutine 3:",
+ * "  main.incrementer()", "      t.c:10" -> "previous write main.incrementer (t.c:10)". */
+static const char *sim_sig_access(const char *p, char *out, size_t size) {
+    const char *at = strstr(p, " at 0x");
+    const char *eol = strchr(p, '\n');
+    if (at == NULL || eol == NULL || at > eol) return NULL;
+    const char *fn = eol + 1;
+    while (*fn == ' ') fn++;
+    const char *fn_end = strchr(fn, '\n');
+    if (fn_end == NULL) return NULL;
+    const char *paren = fn_end;
+    while (paren > fn && *paren != '(') paren--;
+    if (paren == fn) paren = fn_end;
+    const char *loc = fn_end + 1;
+    while (*loc == ' ' || *loc == '\t') loc++;
+    const char *loc_end = loc + strcspn(loc, " \n");
+    char what[64];
+    size_t wn = (size_t)(at - p) < sizeof what - 1 ? (size_t)(at - p) : sizeof what - 1;
+    for (size_t i = 0; i < wn; i++) what[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i]);
+    what[wn] = 0;
+    snprintf(out, size, "%s %.*s (%.*s)", what, (int)(paren - fn), fn, (int)(loc_end - loc), loc);
+    return loc_end;
+}
+
+/* Every race report's pair of accesses: "read main.f (a.c:8) / previous write main.g (a.c:10)". */
+static const char *sim_sig_race(const char *p, int with_reason, char *out, size_t size) {
+    (void)with_reason;
+    p = strstr(p, "WARNING: DATA RACE\n");
+    if (p == NULL) return NULL;
+    char a[240], b[240];
+    const char *q = sim_sig_access(p + 19, a, sizeof a);
+    const char *prev = q ? strstr(q, "\nPrevious ") : NULL;
+    if (q == NULL || prev == NULL || sim_sig_access(prev + 1, b, sizeof b) == NULL) return NULL;
+    snprintf(out, size, "%s / %s", a, b);
+    return prev + 1;
+}
+
 int sim_signature_where(const char *report, int all, char *buf, size_t size) {
     SIM_ASSERT(buf != NULL && size > 0);
     buf[0] = 0;
     if (report == NULL) return -1;
-    const char *p = strstr(report, "\n\n"); /* the message comes first */
-    p = p ? p + 2 : report;
+    const char *p = report;
     if (!all) return sim_sig_block(p, 0, buf, size) ? 0 : -1;
     char **items = NULL;
     size_t n = 0, cap = 0;
-    for (char one[512]; p && *p && (p = sim_sig_block(p, 1, one, sizeof one)) != NULL;) {
+    for (char one[512]; p && *p && (p = (all == 2 ? sim_sig_race : sim_sig_block)(p, 1, one, sizeof one)) != NULL;) {
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
             char **m = realloc(items, cap * sizeof *m);
@@ -93,7 +145,7 @@ void gmp_signature(int outcome, const char *message, const char *report, char *b
         return;
     }
     char where[448];
-    int all = outcome == GMP_OUTCOME_DEADLOCK || outcome == GMP_OUTCOME_LEAK;
+    int all = outcome == GMP_OUTCOME_DEADLOCK || outcome == GMP_OUTCOME_LEAK ? 1 : outcome == GMP_OUTCOME_RACE ? 2 : 0;
     if (outcome != GMP_OUTCOME_LIMIT && sim_signature_where(report, all, where, sizeof where) == 0) {
         snprintf(buf, size, "%s at %s", name, where);
         return;
@@ -794,4 +846,187 @@ void gmp_explore_write_junit(const gmp_explore_options *eo, const gmp_explore_re
         fprintf(out, "</failure>\n    </testcase>\n");
     }
     fprintf(out, "  </testsuite>\n</testsuites>\n");
+}
+
+/* ---- [SECTION] results files and their merge ---------------------------------------- */
+
+static int sim_merge_fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int sim_merge_fail(char *err, size_t err_size, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* One JSON line for the exploration, then one per failing schedule, by seed. */
+int gmp_explore_write_results(const gmp_explore_options *eo, const gmp_explore_result *er, FILE *out) {
+    SIM_ASSERT(eo != NULL && er != NULL && out != NULL);
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddStringToObject(h, "ev", "ExploreResults");
+    cJSON_AddStringToObject(h, "scenario", eo->scn ? eo->scn->name : "?");
+    cJSON_AddStringToObject(h, "strategy", eo->strategy ? eo->strategy : "random");
+    cJSON_AddNumberToObject(h, "seed_first", (double)eo->seed_first);
+    cJSON_AddNumberToObject(h, "seeds", (double)eo->runs);
+    cJSON_AddNumberToObject(h, "shard", eo->shard_count > 0 ? eo->shard_index : 1);
+    cJSON_AddNumberToObject(h, "shards", eo->shard_count > 0 ? eo->shard_count : 1);
+    cJSON_AddNumberToObject(h, "procs", eo->procs);
+    cJSON_AddNumberToObject(h, "go_minor", eo->go_minor);
+    cJSON_AddNumberToObject(h, "runs", (double)er->runs);
+    cJSON_AddNumberToObject(h, "failures", (double)er->failures);
+    cJSON_AddBoolToObject(h, "stopped", er->stopped);
+    cJSON_AddBoolToObject(h, "exhausted", er->exhausted);
+    char *line = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
+    if (line == NULL) return -1;
+    fprintf(out, "%s\n", line);
+    free(line);
+    if (er->failures > 0 && er->runlist == NULL) return -1; /* needs keep_runs */
+    for (int64_t i = 0; i < er->run_count; i++) {
+        const gmp_explore_run *r = &er->runlist[i];
+        if (r->group < 0) continue;
+        const gmp_explore_group *g = &er->groups[r->group];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "seed", (double)r->seed);
+        cJSON_AddStringToObject(o, "outcome", gmp_outcome_name((gmp_outcome)r->outcome));
+        cJSON_AddStringToObject(o, "signature", g->signature);
+        cJSON_AddStringToObject(o, "message", g->message);
+        char path[4096];
+        if (g->file) {
+            /* the directory of the group's first file holds this one too */
+            const char *slash = strrchr(g->file, '/');
+            char dir[2048];
+            snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - g->file) : 1, slash ? g->file : ".");
+            sim_explore_file_name(dir, eo->scn->name, eo->strategy ? eo->strategy : "random", r->seed, path,
+                                  sizeof path);
+            cJSON_AddStringToObject(o, "file", path);
+        }
+        line = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (line == NULL) return -1;
+        fprintf(out, "%s\n", line);
+        free(line);
+    }
+    return ferror(out) ? -1 : 0;
+}
+
+typedef struct sim_mrec {
+    uint64_t seed;
+    int32_t outcome;
+    char *signature, *message, *file;
+} sim_mrec;
+
+static int sim_mrec_cmp(const void *a, const void *b) {
+    const sim_mrec *x = a, *y = b;
+    return x->seed < y->seed ? -1 : x->seed > y->seed;
+}
+
+static int sim_merge_header(const char *path, const cJSON *h, cJSON **first, int *shard_seen, int nshards_max,
+                            char *err, size_t err_size) {
+    const char *keys[] = {"scenario", "strategy", "seed_first", "seeds", "shards", "procs", "go_minor"};
+    if (*first == NULL) {
+        *first = cJSON_Duplicate(h, 1);
+    } else {
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(h, keys[i]),
+                               cJSON_GetObjectItemCaseSensitive(*first, keys[i]), 1))
+                return sim_merge_fail(err, err_size, "%s: %s differs from the first file's: not the same exploration",
+                                path, keys[i]);
+        }
+    }
+    int k = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "shard"));
+    int n = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "shards"));
+    if (n < 1 || n > nshards_max || k < 1 || k > n) return sim_merge_fail(err, err_size, "%s: bad shard %d/%d", path, k, n);
+    if (shard_seen[k - 1]++) return sim_merge_fail(err, err_size, "%s: shard %d/%d given twice", path, k, n);
+    return 0;
+}
+
+int gmp_explore_merge(const char *const *paths, int count, gmp_explore_result *er, char *scenario,
+                      size_t scenario_size, char *err, size_t err_size) {
+    SIM_ASSERT(er != NULL && paths != NULL);
+    memset(er, 0, sizeof *er);
+    enum { SHARDS_MAX = 4096 };
+    int *shard_seen = calloc(SHARDS_MAX, sizeof *shard_seen);
+    cJSON *first = NULL;
+    sim_mrec *recs = NULL;
+    int64_t nrec = 0, cap = 0;
+    int rc = shard_seen ? 0 : -1;
+    for (int f = 0; f < count && rc == 0; f++) {
+        FILE *in = fopen(paths[f], "r");
+        if (in == NULL) {
+            rc = sim_merge_fail(err, err_size, "%s: %s", paths[f], strerror(errno));
+            break;
+        }
+        char *line = NULL;
+        size_t lcap = 0;
+        for (int64_t ln = 1; rc == 0 && getline(&line, &lcap, in) > 0; ln++) {
+            cJSON *o = cJSON_Parse(line);
+            if (o == NULL) {
+                rc = sim_merge_fail(err, err_size, "%s:%" PRId64 ": not JSON", paths[f], ln);
+                break;
+            }
+            if (ln == 1) {
+                rc = sim_merge_header(paths[f], o, &first, shard_seen, SHARDS_MAX, err, err_size);
+                er->runs += (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "runs"));
+                er->stopped |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "stopped"));
+            } else if (nrec < cap || (recs = realloc(recs, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *recs))) {
+                sim_mrec *r = &recs[nrec++];
+                const char *oc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "outcome"));
+                r->seed = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "seed"));
+                r->outcome = GMP_OUTCOME_ASSERT;
+                for (int k = 0; oc && k < 64 && strcmp(gmp_outcome_name((gmp_outcome)k), "?") != 0; k++)
+                    if (strcmp(gmp_outcome_name((gmp_outcome)k), oc) == 0) r->outcome = k;
+                r->signature = sim_x_strdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "signature")));
+                r->message = sim_x_strdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "message")));
+                r->file = sim_x_strdup(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "file")));
+            } else {
+                rc = sim_merge_fail(err, err_size, "out of memory");
+            }
+            cJSON_Delete(o);
+        }
+        free(line);
+        fclose(in);
+    }
+    int shards = first ? (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(first, "shards")) : 0;
+    for (int k = 0; rc == 0 && k < shards; k++)
+        if (!shard_seen[k]) rc = sim_merge_fail(err, err_size, "shard %d/%d is missing: its seeds were not merged", k + 1, shards);
+    if (rc == 0 && first == NULL) rc = sim_merge_fail(err, err_size, "no results");
+    if (rc == 0) {
+        snprintf(scenario, scenario_size, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "scenario")));
+        qsort(recs, (size_t)nrec, sizeof *recs, sim_mrec_cmp);
+        for (int64_t i = 0; i < nrec && rc == 0; i++) {
+            sim_mrec *r = &recs[i];
+            er->failures++;
+            int32_t g = 0;
+            while (g < er->group_count && strcmp(er->groups[g].signature, r->signature ? r->signature : "") != 0) g++;
+            if (g == er->group_count) {
+                gmp_explore_group *n = realloc(er->groups, (size_t)(g + 1) * sizeof *n);
+                if (n == NULL) {
+                    rc = -1;
+                    break;
+                }
+                er->groups = n;
+                er->group_count++;
+                memset(&n[g], 0, sizeof n[g]);
+                snprintf(n[g].signature, sizeof n[g].signature, "%s", r->signature ? r->signature : "");
+                snprintf(n[g].message, sizeof n[g].message, "%s", r->message ? r->message : "");
+                n[g].outcome = r->outcome;
+                n[g].first_seed = r->seed;
+                n[g].file = r->file;
+                n[g].report = sim_x_strdup(r->message ? r->message : "");
+                r->file = NULL;
+            }
+            if (er->groups[g].count < 8) er->groups[g].seeds_shown[er->groups[g].count] = r->seed;
+            er->groups[g].count++;
+        }
+    }
+    for (int64_t i = 0; i < nrec; i++) {
+        free(recs[i].signature);
+        free(recs[i].message);
+        free(recs[i].file);
+    }
+    free(recs);
+    free(shard_seen);
+    cJSON_Delete(first);
+    return rc;
 }

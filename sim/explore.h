@@ -17,9 +17,11 @@
 
 #include "gmpsim.h"
 
-/* The "where" of a report: the failing goroutine's top frame "fn (file:line)", or for
- * all-goroutine dumps (deadlock, leak) the sorted set "{[reason] fn (file:line); ...}".
- * 0, or -1 when the report has no goroutine to name. */
+/* The "where" of a report: all = 0: the failing goroutine's top frame "fn (file:line)"
+ * (the first goroutine of the dump: race reports before it are skipped); all = 1, for
+ * dumps of every goroutine (deadlock, leak): the sorted set "{[reason] fn (file:line);
+ * ...}"; all = 2, race reports: the set of access pairs "{read fn (f.c:8) / previous
+ * write fn (f.c:10); ...}". 0, or -1 when the report names nothing. */
 int sim_signature_where(const char *report, int all, char *buf, size_t size);
 
 /* The schedule file name for a failing run: "<dir>/<scenario>-<strategy>-seed<N>.jsonl"

@@ -14,6 +14,8 @@ Suite *proc_suite(void);
 Suite *select_suite(void);
 Suite *sync_suite(void);
 Suite *viz_suite(void);
+Suite *replay_suite(void);
+Suite *explore_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
@@ -26,6 +28,8 @@ static Suite *(*const gmp_test_suites[])(void) = {
     sync_suite,
     viz_suite,
     proc_suite,
+    replay_suite,
+    explore_suite,
     NULL,
 };
 

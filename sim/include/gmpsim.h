@@ -401,6 +401,16 @@ void gmp_explore_result_free(gmp_explore_result *er);
 /* JUnit XML: one test case per signature (one passing case when nothing failed). */
 void gmp_explore_write_junit(const gmp_explore_options *eo, const gmp_explore_result *er, FILE *out);
 
+/* A results file: one JSON line for the exploration (scenario, strategy, seeds, shard
+ * K/N, runs, failures), then one line per failing schedule in seed order (seed,
+ * outcome, signature, message, file). Needs keep_runs when anything failed. 0 or -1. */
+int gmp_explore_write_results(const gmp_explore_options *eo, const gmp_explore_result *er, FILE *out);
+/* Merges the results files of the shards of one exploration (every shard 1..N once,
+ * the same scenario, strategy, seeds and options) by seed into er (groups, runs,
+ * failures; no runlist); scenario gets its name. 0, or -1 with err. */
+int gmp_explore_merge(const char *const *paths, int count, gmp_explore_result *er, char *scenario,
+                      size_t scenario_size, char *err, size_t err_size);
+
 typedef struct gmp_shrink_options {
     int64_t max_runs;          /* runs to spend (0: 5000) */
     FILE *log;                 /* one line per accepted step (NULL: quiet) */

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# scripts/regolden.sh [BUILD_DIR]: re-record every golden schedule, on purpose.
+#
+# scenarios/golden/*.jsonl are schedule files that the test suite replays (ctest
+# golden/<name>, and the replay suite's test_replay_goldens): any change of behaviour
+# makes one of them diverge, and the test shows the first divergent line. When the
+# change is intended (a new rule modelled, a cost changed, an event gained a field),
+# re-record them with this script and review `git diff scenarios/golden` before
+# committing: the diff is exactly the events that changed.
+#
+# Which schedules: every scenario that `gmpsim list` shows (the classroom's), with
+# seeds 1 and 2 at --procs 4 (seed 2 only when seed 1's file is at most 256 KiB) and
+# seed 1 at --procs 1, plus the Go versions whose
+# semantics a scenario is about (args_copy --go 1.16, loopvar --go 1.21). File names say
+# the options: <scenario>-p<procs>-s<seed>[-go1.NN].jsonl. Files for scenarios that no
+# longer exist are removed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+gmpsim=$build/gmpsim
+if [ ! -x "$gmpsim" ]; then
+  echo "regolden: building $build" >&2
+  bash "$root/scripts/build.sh" "$build"
+fi
+dir=$root/scenarios/golden
+mkdir -p "$dir"
+rm -f "$dir"/*.jsonl
+
+record() { # record SCENARIO PROCS SEED [GO]
+  local scn=$1 procs=$2 seed=$3 go=${4:-}
+  local name="$scn-p$procs-s$seed${go:+-go$go}"
+  local rc=0
+  "$gmpsim" run "$scn" -q --procs "$procs" --seed "$seed" ${go:+--go "$go"} -o "$dir/$name.jsonl" >/dev/null 2>&1 || rc=$?
+  if [ "$rc" -gt 1 ]; then # 0 ok, 1 the scenario failed (a schedule like any other)
+    echo "regolden: gmpsim run $scn failed with status $rc" >&2
+    exit 1
+  fi
+  echo "$name.jsonl"
+}
+
+n=0
+for scn in $("$gmpsim" list | awk 'NF && $1 ~ /^[a-z0-9_]+$/ { print $1 }'); do
+  record "$scn" 4 1
+  # A second seed, unless one schedule is already large (keep the repository small).
+  if [ "$(wc -c < "$dir/$scn-p4-s1.jsonl")" -le 262144 ]; then record "$scn" 4 2; fi
+  record "$scn" 1 1
+  case $scn in
+    args_copy) record "$scn" 4 1 1.16 ;;
+    loopvar) record "$scn" 4 1 1.21; record "$scn" 4 2 1.21 ;;
+  esac
+  n=$((n + 1))
+done
+echo "regolden: $n scenarios recorded into $dir; review with: git diff --stat $dir" >&2
+# Every file must replay on the spot (a nondeterministic scenario would not).
+for f in "$dir"/*.jsonl; do
+  "$gmpsim" replay "$f" >/dev/null || { echo "regolden: $f does not replay" >&2; exit 1; }
+done
