@@ -16,6 +16,7 @@ Suite *sync_suite(void);
 Suite *viz_suite(void);
 Suite *replay_suite(void);
 Suite *explore_suite(void);
+Suite *race_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
@@ -30,6 +31,7 @@ static Suite *(*const gmp_test_suites[])(void) = {
     proc_suite,
     replay_suite,
     explore_suite,
+    race_suite,
     NULL,
 };
 
