@@ -261,6 +261,68 @@ void gmp_cond_broadcast_at(gmp_cond c, const char *file, int line);
 gmp_once gmp_once_new_at(const char *file, int line);
 void gmp_once_do_at(gmp_once o, gmp_func fn, const char *goname, void *arg, const char *file, int line);
 
+/* ---- [SECTION] context and race annotations ---- */
+
+/* The context package. A Context is its simulated address, as a gmp_chan is: no host
+ * pointer, so a context can go into goroutine arguments. The zero value is the nil
+ * Context: deriving from it panics "cannot create context from nil parent", calling a
+ * method on it is a nil pointer dereference. A CancelFunc is a handle too. The contexts
+ * are Go's (cancelCtx, timerCtx, valueCtx): cancel closes Done and cancels the children
+ * derived from it, WithTimeout arms a time.AfterFunc whose goroutine cancels with
+ * DeadlineExceeded, Value walks up the chain. Owned by the run. */
+typedef struct gmp_context {
+    uint64_t addr;
+} gmp_context;
+typedef struct gmp_cancel_func {
+    uint64_t addr;
+} gmp_cancel_func;
+#define GMP_NIL_CONTEXT ((gmp_context){0})
+/* What Err returns, compared by pointer as errors.Is compares: */
+extern const char gmp_context_canceled[];          /* "context canceled" */
+extern const char gmp_context_deadline_exceeded[]; /* "context deadline exceeded" */
+
+/* context.Background(): never canceled, no values, no deadline. */
+#define gmp_context_background() gmp_context_background_at(__FILE__, __LINE__)
+/* ctx, cancel := context.WithCancel(parent); cancelp may be NULL (a leak, as in Go). */
+#define gmp_context_with_cancel(parent, cancelp) gmp_context_with_cancel_at((parent), (cancelp), __FILE__, __LINE__)
+/* ctx, cancel := context.WithTimeout(parent, ns), that is WithDeadline(parent, now+ns). */
+#define gmp_context_with_timeout(parent, ns, cancelp) \
+    gmp_context_with_deadline_at((parent), gmp_now_ns() + (ns), (cancelp), __FILE__, __LINE__)
+/* ctx, cancel := context.WithDeadline(parent, deadline_ns) (virtual time). */
+#define gmp_context_with_deadline(parent, deadline_ns, cancelp) \
+    gmp_context_with_deadline_at((parent), (deadline_ns), (cancelp), __FILE__, __LINE__)
+/* context.WithValue(parent, key, value): key 0 is the nil key (a panic). */
+#define gmp_context_with_value(parent, key, value) \
+    gmp_context_with_value_at((parent), (key), (value), __FILE__, __LINE__)
+/* cancel(): idempotent. */
+#define gmp_context_cancel(cancel) gmp_context_cancel_at((cancel), __FILE__, __LINE__)
+/* ctx.Done(): made on the first call, closed on cancel; GMP_NIL_CHAN when ctx can
+ * never be canceled (Background and the values derived from it only). */
+#define gmp_context_done(ctx) gmp_context_done_at((ctx), __FILE__, __LINE__)
+/* ctx.Err(): NULL, gmp_context_canceled or gmp_context_deadline_exceeded. */
+#define gmp_context_err(ctx) gmp_context_err_at((ctx), __FILE__, __LINE__)
+/* v, ok := ctx.Value(key): the value of the nearest WithValue with key; false when none. */
+#define gmp_context_value(ctx, key, valuep) gmp_context_value_at((ctx), (key), (valuep), __FILE__, __LINE__)
+/* deadline, ok := ctx.Deadline(): the earliest deadline up the chain (virtual ns). */
+#define gmp_context_deadline(ctx, deadlinep) gmp_context_deadline_at((ctx), (deadlinep), __FILE__, __LINE__)
+
+gmp_context gmp_context_background_at(const char *file, int line);
+gmp_context gmp_context_with_cancel_at(gmp_context parent, gmp_cancel_func *cancel, const char *file, int line);
+gmp_context gmp_context_with_deadline_at(gmp_context parent, int64_t deadline_ns, gmp_cancel_func *cancel,
+                                         const char *file, int line);
+gmp_context gmp_context_with_value_at(gmp_context parent, int64_t key, int64_t value, const char *file, int line);
+void gmp_context_cancel_at(gmp_cancel_func cancel, const char *file, int line);
+gmp_chan gmp_context_done_at(gmp_context ctx, const char *file, int line);
+const char *gmp_context_err_at(gmp_context ctx, const char *file, int line);
+bool gmp_context_value_at(gmp_context ctx, int64_t key, int64_t *value, const char *file, int line);
+bool gmp_context_deadline_at(gmp_context ctx, int64_t *deadline_ns, const char *file, int line);
+
+/* Race annotations: the shared variables above (gmp_var) are what the race detector
+ * checks, with the channel, sync, timer and context operations as its happens-before
+ * edges (docs/race.md). A run with data races ends with outcome race. The number of
+ * races reported so far in the running simulation: */
+int64_t gmp_race_count(void);
+
 /* ---- [SECTION] queries -------------------------------------------------------- */
 
 int64_t gmp_now_ns(void);      /* virtual time */
