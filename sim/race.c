@@ -95,6 +95,7 @@ typedef struct sim_race_chan {   /* message counters: message k uses slot k mod 
 } sim_race_chan;
 
 static struct sim_race {
+    sim_sched *s;                /* the run */
     sim_race_thread *threads;    /* by tid; tid 0 unused */
     uint32_t thread_count, thread_cap;
     sim_race_gstate *gs;
@@ -189,28 +190,40 @@ static void sim_race_map_free(sim_race_map *m) {
 
 /* ---- [SECTION] vector clocks -------------------------------------------------------- */
 
+/* A tid is retired when its goroutine has finished (its G is dead or runs another
+ * goroutine now) and no shadow word names it: no access can ever be compared with it
+ * again, so clocks drop it. Death is noticed here, lazily: newproc tells us only of
+ * births. */
 static bool sim_race_retired(uint32_t tid) {
-    return R.threads[tid].retired != 0;
+    sim_race_thread *th = &R.threads[tid];
+    if (th->retired) return true;
+    if (!th->dead) {
+        const sim_g *g = sim_g_at(R.s, th->g);
+        if (g->status != SIM_GDEAD && R.gs[th->g].tid == tid) return false;
+        th->dead = 1;
+    }
+    if (th->refs != 0) return false;
+    th->retired = 1;
+    return true;
+}
+
+static uint32_t sim_vc_find(const sim_race_vc *v, uint32_t tid) {
+    uint32_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (v->e[mid].tid < tid) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo; /* the first entry with e.tid >= tid */
 }
 
 static uint32_t sim_vc_get(const sim_race_vc *v, uint32_t tid) {
-    uint32_t lo = 0, hi = v->n;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (v->e[mid].tid == tid) return v->e[mid].clock;
-        if (v->e[mid].tid < tid) lo = mid + 1;
-        else hi = mid;
-    }
-    return 0;
+    uint32_t i = sim_vc_find(v, tid);
+    return i < v->n && v->e[i].tid == tid ? v->e[i].clock : 0;
 }
 
 static void sim_vc_set(sim_race_vc *v, uint32_t tid, uint32_t clock) {
-    uint32_t lo = 0, hi = v->n;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (v->e[mid].tid < tid) lo = mid + 1;
-        else hi = mid;
-    }
+    uint32_t lo = sim_vc_find(v, tid);
     if (lo < v->n && v->e[lo].tid == tid) {
         v->e[lo].clock = clock;
         return;
@@ -221,21 +234,51 @@ static void sim_vc_set(sim_race_vc *v, uint32_t tid, uint32_t clock) {
     v->n++;
 }
 
-/* dst = src, without retired tids. */
-static void sim_vc_copy(sim_race_vc *dst, const sim_race_vc *src) {
-    SIM_ASSERT(dst != src);
-    SIM_RACE_GROW(dst->e, dst->cap, src->n);
+/* Drops the retired tids of v in place. */
+static void sim_vc_compact(sim_race_vc *v) {
     uint32_t k = 0;
-    for (uint32_t i = 0; i < src->n; i++)
-        if (!sim_race_retired(src->e[i].tid)) dst->e[k++] = src->e[i];
-    dst->n = k;
+    for (uint32_t i = 0; i < v->n; i++)
+        if (!sim_race_retired(v->e[i].tid)) v->e[k++] = v->e[i];
+    v->n = k;
 }
 
-/* dst = max(dst, src), without retired tids: a merge into the scratch clock, then the
- * buffers are swapped. */
+/* dst = src; src loses its retired tids on the way (a clock that is copied often, the
+ * parent's at each go statement, stays the size of what is live). */
+static void sim_vc_copy(sim_race_vc *dst, sim_race_vc *src) {
+    SIM_ASSERT(dst != src);
+    sim_vc_compact(src);
+    SIM_RACE_GROW(dst->e, dst->cap, src->n);
+    memcpy(dst->e, src->e, (size_t)src->n * sizeof *src->e);
+    dst->n = src->n;
+}
+
+/* dst = max(dst, src). A small src into a large dst (main hearing of one more worker)
+ * updates in place and appends newer tids: O(|src| log |dst|). Otherwise a merge into
+ * the scratch clock, without retired tids, whose buffer is then swapped with dst's. */
 static void sim_vc_join(sim_race_vc *dst, const sim_race_vc *src) {
     SIM_ASSERT(dst != src && dst != &R.tmp);
     if (src->n == 0) return;
+    if ((uint64_t)src->n * 8 < dst->n) {
+        uint32_t last = dst->n ? dst->e[dst->n - 1].tid : 0;
+        bool inplace = true;
+        for (uint32_t j = 0; inplace && j < src->n && src->e[j].tid <= last; j++) {
+            uint32_t i = sim_vc_find(dst, src->e[j].tid);
+            inplace = (i < dst->n && dst->e[i].tid == src->e[j].tid) || sim_race_retired(src->e[j].tid);
+        }
+        if (inplace) {
+            SIM_RACE_GROW(dst->e, dst->cap, dst->n + src->n);
+            for (uint32_t j = 0; j < src->n; j++) {
+                sim_race_ve e = src->e[j];
+                if (e.tid > last) {
+                    if (!sim_race_retired(e.tid)) dst->e[dst->n++] = e;
+                    continue;
+                }
+                uint32_t i = sim_vc_find(dst, e.tid);
+                if (i < dst->n && dst->e[i].tid == e.tid && dst->e[i].clock < e.clock) dst->e[i].clock = e.clock;
+            }
+            return;
+        }
+    }
     SIM_RACE_GROW(R.tmp.e, R.tmp.cap, dst->n + src->n);
     uint32_t i = 0, j = 0, k = 0;
     while (i < dst->n || j < src->n) {
@@ -328,7 +371,7 @@ static void sim_race_do_acquire(sim_race_vc *thr, uint64_t addr) {
     if (sy != NULL) sim_vc_join(thr, &sy->vc);
 }
 
-static void sim_race_do_release_store(const sim_race_vc *thr, uint64_t addr) {
+static void sim_race_do_release_store(sim_race_vc *thr, uint64_t addr) {
     sim_vc_copy(&sim_race_sync_get(addr, true)->vc, thr);
 }
 
@@ -572,6 +615,10 @@ int64_t sim_race_count(void) {
     return R.races;
 }
 
+int64_t gmp_race_count(void) {
+    return R.races;
+}
+
 /* ---- [SECTION] accesses (FastTrack) ----------------------------------------------------- */
 
 static sim_race_shadow *sim_race_shadow_of(uint64_t addr, const char *name) {
@@ -657,13 +704,18 @@ static uint64_t sim_race_chan_raceaddr(const sim_hchan *c) {
     return c->addr + 16;
 }
 
-/* chanbuf(c, k mod dataqsiz): the sync object of a slot. Unbuffered channels and zero-size
- * elements have one, at c.buf. Differs: the runtime puts that one at c.raceaddr(), where
- * closechan's release-store would overwrite the senders' clocks; a separate address keeps
- * the memory model's "send happens before the receive" across a close. */
+/* chanbuf(c, k mod dataqsiz): the sync object of a buffer slot (slot 0 for an unbuffered
+ * channel). Keys of their own (the top bit set, the channel's id, the slot), so that
+ * they never meet a sync object at a heap address.
+ * Differs: the runtime uses one clock at c.buf for every slot of a channel with zero-size
+ * elements (chan struct{}), acquired and released by every send and receive, and that
+ * clock is c.raceaddr(), which closechan's release-store overwrites. That gives more
+ * edges than the memory model (message k's receiver hears of every earlier sender) and
+ * O(senders) clocks; here every channel gets the memory model's edges, slot by slot. */
 static uint64_t sim_race_chan_slot(const sim_hchan *c, uint64_t k) {
-    if (c->dataqsiz == 0 || c->elemsize == 0) return c->buf_addr;
-    return c->buf_addr + (k % c->dataqsiz) * c->elemsize;
+    uint64_t slot = c->dataqsiz ? k % c->dataqsiz : 0;
+    SIM_ASSERT(slot < (UINT64_C(1) << 24));
+    return UINT64_C(1) << 63 | (uint64_t)(uint32_t)c->id << 24 | slot;
 }
 
 static sim_race_chan *sim_race_chan_of(const sim_hchan *c) {
@@ -681,17 +733,12 @@ static sim_race_chan *sim_race_chan_of(const sim_hchan *c) {
     return rc;
 }
 
-/* Models: racenotify(c, idx, sg) for goroutine gi (or the timer context ctx). */
-static void sim_race_notify(sim_sched *s, const sim_hchan *c, uint64_t slot, int32_t gi, sim_race_vc *ctx) {
+/* Models: racenotify(c, idx, sg) (racereleaseacquire) for goroutine gi, or for the
+ * timer context ctx when gi < 0. */
+static void sim_race_notify(sim_sched *s, uint64_t slot, int32_t gi, sim_race_vc *ctx) {
     sim_race_gstate *gs = gi >= 0 ? sim_race_gstate_of(s, gi) : NULL;
     if (gs != NULL && gs->ignore_sync) return;
-    sim_race_vc *thr = gs ? &gs->vc : ctx;
-    if (c->elemsize == 0) { /* raceacquire + racerelease on the one c.buf clock */
-        sim_race_do_acquire(thr, slot);
-        sim_race_do_release_store(thr, slot);
-    } else {
-        sim_race_do_release_store_acquire(thr, slot);
-    }
+    sim_race_do_release_store_acquire(gs ? &gs->vc : ctx, slot);
     if (gs) sim_race_tick(gs);
 }
 
@@ -717,20 +764,20 @@ void sim_race_chan_send_direct(sim_sched *s, const sim_hchan *c, int32_t rg) {
     /* "Pretend we go through the buffer": the race runtime moves recvx and sendx on. */
     sim_race_chan *rc = sim_race_chan_of(c);
     uint64_t slot = sim_race_chan_slot(c, rc->nrecv);
-    sim_race_notify(s, c, slot, s->curg, NULL);
-    sim_race_notify(s, c, slot, rg, NULL);
+    sim_race_notify(s, slot, s->curg, NULL);
+    sim_race_notify(s, slot, rg, NULL);
     rc->nrecv++;
     rc->nsend++;
 }
 
 void sim_race_chan_buf_send(sim_sched *s, const sim_hchan *c) {
     sim_race_chan *rc = sim_race_chan_of(c);
-    sim_race_notify(s, c, sim_race_chan_slot(c, rc->nsend++), s->curg, NULL);
+    sim_race_notify(s, sim_race_chan_slot(c, rc->nsend++), s->curg, NULL);
 }
 
 void sim_race_chan_buf_recv(sim_sched *s, const sim_hchan *c) {
     sim_race_chan *rc = sim_race_chan_of(c);
-    sim_race_notify(s, c, sim_race_chan_slot(c, rc->nrecv++), s->curg, NULL);
+    sim_race_notify(s, sim_race_chan_slot(c, rc->nrecv++), s->curg, NULL);
 }
 
 void sim_race_chan_recv_direct(sim_sched *s, const sim_hchan *c, int32_t sg) {
@@ -741,8 +788,8 @@ void sim_race_chan_recv_direct(sim_sched *s, const sim_hchan *c, int32_t sg) {
     /* Full buffer: the head slot, then the parked sender's value into the same slot. */
     sim_race_chan *rc = sim_race_chan_of(c);
     uint64_t slot = sim_race_chan_slot(c, rc->nrecv);
-    sim_race_notify(s, c, slot, s->curg, NULL);
-    sim_race_notify(s, c, slot, sg, NULL);
+    sim_race_notify(s, slot, s->curg, NULL);
+    sim_race_notify(s, slot, sg, NULL);
     rc->nrecv++;
     rc->nsend++;
 }
@@ -767,12 +814,12 @@ void sim_race_chan_timer_send(sim_sched *s, const sim_hchan *c, uint64_t timer_a
     sim_race_chan *rc = sim_race_chan_of(c);
     if (rg >= 0) {
         uint64_t slot = sim_race_chan_slot(c, rc->nrecv);
-        sim_race_notify(s, c, slot, -1, ctx);
-        sim_race_notify(s, c, slot, rg, NULL);
+        sim_race_notify(s, slot, -1, ctx);
+        sim_race_notify(s, slot, rg, NULL);
         rc->nrecv++;
         rc->nsend++;
     } else if (c->qcount < c->dataqsiz) {
-        sim_race_notify(s, c, sim_race_chan_slot(c, rc->nsend++), -1, ctx);
+        sim_race_notify(s, sim_race_chan_slot(c, rc->nsend++), -1, ctx);
     }
 }
 
@@ -826,6 +873,7 @@ static void sim_race_free_all(void) {
 
 void sim_race_begin(sim_sched *s) {
     sim_race_free_all();
+    R.s = s;
     R.timer_ctx_count = s->nprocs;
     R.timer_ctx = calloc((size_t)s->nprocs, sizeof *R.timer_ctx);
     if (R.timer_ctx == NULL) sim_throw("race: out of memory");
