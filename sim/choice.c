@@ -183,6 +183,7 @@ typedef struct sim_site {
 
 static sim_site *sim_sites;
 static uint32_t sim_site_cap, sim_site_count;
+static sim_site *sim_site_last; /* the last site counted: a go statement in a loop hits it again */
 
 static uint32_t sim_site_hash(const char *base, int line) {
     uint32_t h = 2166136261u ^ (uint32_t)line;
@@ -191,6 +192,7 @@ static uint32_t sim_site_hash(const char *base, int line) {
 }
 
 static int sim_site_grow(void) {
+    sim_site_last = NULL; /* the entries move */
     uint32_t cap = sim_site_cap ? sim_site_cap * 2 : 64;
     sim_site *n = calloc(cap, sizeof *n);
     if (n == NULL) return -1;
@@ -212,7 +214,9 @@ int32_t sim_choice_site_ordinal(sim_sched *s, const char *file, int line) {
     if (s->gcreated <= 1 && sim_site_count > 0) { /* main only so far: a new run */
         memset(sim_sites, 0, sim_site_cap * sizeof *sim_sites);
         sim_site_count = 0;
+        sim_site_last = NULL;
     }
+    if (sim_site_last && sim_site_last->file == file && sim_site_last->line == line) return ++sim_site_last->count;
     if (2 * (sim_site_count + 1) > sim_site_cap && sim_site_grow() != 0) return 0;
     const char *base = sim_basename(file);
     uint32_t h = sim_site_hash(base, line) & (sim_site_cap - 1);
@@ -222,9 +226,13 @@ int32_t sim_choice_site_ordinal(sim_sched *s, const char *file, int line) {
             e->file = file;
             e->line = line;
             sim_site_count++;
+            sim_site_last = e;
             return e->count = 1;
         }
-        if (e->line == line && (e->file == file || strcmp(sim_basename(e->file), base) == 0)) return ++e->count;
+        if (e->line == line && (e->file == file || strcmp(sim_basename(e->file), base) == 0)) {
+            sim_site_last = e;
+            return ++e->count;
+        }
     }
 }
 

@@ -270,7 +270,7 @@ static int sim_x_write_file(sim_xstate *x, int64_t pos, const uint32_t *want, in
     sim_explore_file_name(x->eo->out_dir, x->eo->scn->name, x->spec.name, sim_x_seed(x, pos), path, sizeof path);
     FILE *out = fopen(path, "w");
     if (out == NULL) {
-        snprintf(x->err, sizeof x->err, "cannot write %s: %s", path, strerror(errno));
+        snprintf(x->err, sizeof x->err, "cannot write %.1500s: %s", path, strerror(errno));
         return -1;
     }
     gmp_result res;
@@ -640,7 +640,7 @@ static int sim_x_fail_cmp(const void *a, const void *b) {
 
 /* Failures past the cut-off go, with their files; the rest become groups. */
 static int sim_x_collect(sim_xstate *x, gmp_explore_result *er) {
-    qsort(x->fails, (size_t)x->nfails, sizeof *x->fails, sim_x_fail_cmp);
+    if (x->nfails > 1) qsort(x->fails, (size_t)x->nfails, sizeof *x->fails, sim_x_fail_cmp);
     int64_t kept_end = x->cutoff != INT64_MAX ? x->cutoff + 1 : x->total;
     er->runs = kept_end;
     er->stopped = x->cutoff != INT64_MAX;
@@ -993,7 +993,7 @@ int gmp_explore_merge(const char *const *paths, int count, gmp_explore_result *e
     if (rc == 0 && first == NULL) rc = sim_merge_fail(err, err_size, "no results");
     if (rc == 0) {
         snprintf(scenario, scenario_size, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(first, "scenario")));
-        qsort(recs, (size_t)nrec, sizeof *recs, sim_mrec_cmp);
+        if (nrec > 1) qsort(recs, (size_t)nrec, sizeof *recs, sim_mrec_cmp);
         for (int64_t i = 0; i < nrec && rc == 0; i++) {
             sim_mrec *r = &recs[i];
             er->failures++;

@@ -415,7 +415,7 @@ static ssize_t sim_cmp_write(void *cookie, const char *buf, size_t size) {
         if (cf->cur_len == 0 && take > 0) cf->digest_line = cf->digest; /* a line begins */
         cf->digest = sim_fnv1a(cf->digest, buf + i, take + (nl != NULL));
         if (cf->diverge < 0) { /* after a divergence only lines are counted */
-            if (cf->cur_len + take + 1 > cf->cur_cap) {
+            if (cf->cur == NULL || cf->cur_len + take + 1 > cf->cur_cap) {
                 size_t cap = (cf->cur_len + take + 1) * 2;
                 char *n = realloc(cf->cur, cap);
                 if (n == NULL) return -1;

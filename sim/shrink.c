@@ -73,7 +73,7 @@ static int sim_shrink_try(sim_shrink *sh, const uint32_t *want, int64_t count, s
     out->count = sh->forced.got_count;
     out->c = malloc((size_t)(out->count ? out->count : 1) * sizeof *out->c);
     if (out->c == NULL) return snprintf(sh->err, sizeof sh->err, "out of memory"), -1;
-    memcpy(out->c, sh->forced.got_c, (size_t)out->count * sizeof *out->c);
+    if (out->count > 0) memcpy(out->c, sh->forced.got_c, (size_t)out->count * sizeof *out->c);
     out->dev = 0;
     out->sum = 0;
     for (int64_t i = 0; i < out->count; i++) {
@@ -173,7 +173,7 @@ static int sim_shrink_write(sim_shrink *sh, const char *out_path, gmp_shrink_res
     char sig[512] = "";
     if (rc == 0) gmp_signature(res.outcome, res.message, res.report, sig, sizeof sig);
     if (rc == 0 && strcmp(sig, sh->signature) != 0) {
-        snprintf(sh->err, sizeof sh->err, "the written schedule ended with '%s', not '%s'", sig, sh->signature);
+        snprintf(sh->err, sizeof sh->err, "the written schedule ended with '%.450s', not '%.450s'", sig, sh->signature);
         rc = -1;
     } else if (rc != 0) {
         snprintf(sh->err, sizeof sh->err, "writing %s failed: %.800s", out_path, res.message);
