@@ -157,6 +157,24 @@ static void v_unbuffered_parked_sender(void) {
     gmp_load(a.x);
 }
 
+/* The same with the receiver parked first: main's send hands over (the receive
+ * happens before the send completes). */
+static void v_unbuffered_parked_receiver(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .ch = gmp_make_chan(sizeof(int64_t), 0), .id = 0};
+    GMP_GO(r_write_recv, a);
+    gmp_work(20000);
+    int64_t v = 1;
+    gmp_send(a.ch, &v);
+    gmp_load(a.x);
+}
+
+/* Host memory the detector does not see: orders two goroutines in the simulation
+ * without giving the detector an edge, so that only the edge under test can. */
+static volatile int r_flag;
+static void r_wait_flag(void) {
+    for (int i = 0; i < 100000 && !r_flag; i++) gmp_work(200);
+}
+
 /* buffered: go func() { x = 1; ch <- 1 }(); <-ch; _ = x */
 static void v_buffered_send(void) {
     r_args a = {.x = gmp_new_var("x", 0), .ch = gmp_make_chan(sizeof(int64_t), 4), .id = 1};
@@ -291,6 +309,45 @@ static void v_rwmutex(void) {
     for (int i = 0; i < 3; i++) gmp_recv(a.done, NULL);
     gmp_load(a.x);
 }
+/* Unlock happens before a later RLock returns. */
+static void r_rw_late_reader(void *argp) {
+    r_args *a = argp;
+    r_wait_flag();
+    gmp_rwmutex_rlock(a->rw);
+    gmp_load(a->x);
+    gmp_rwmutex_runlock(a->rw);
+    gmp_send(a->done, NULL);
+}
+static void v_rwmutex_unlock_rlock(void) {
+    r_flag = 0;
+    r_args a = {.x = gmp_new_var("x", 0), .rw = gmp_rwmutex_new(), .done = gmp_make_chan(0, 0)};
+    GMP_GO(r_rw_late_reader, a);
+    gmp_rwmutex_lock(a.rw);
+    gmp_store(a.x, 1);
+    gmp_rwmutex_unlock(a.rw);
+    r_flag = 1;
+    gmp_recv(a.done, NULL);
+}
+/* RUnlock happens before a later Lock returns. */
+static void r_rw_late_writer(void *argp) {
+    r_args *a = argp;
+    r_wait_flag();
+    gmp_rwmutex_lock(a->rw);
+    gmp_store(a->x, 2);
+    gmp_rwmutex_unlock(a->rw);
+    gmp_send(a->done, NULL);
+}
+static void v_rwmutex_runlock_lock(void) {
+    r_flag = 0;
+    r_args a = {.x = gmp_new_var("x", 0), .rw = gmp_rwmutex_new(), .done = gmp_make_chan(0, 0)};
+    GMP_GO(r_rw_late_writer, a);
+    gmp_rwmutex_rlock(a.rw);
+    gmp_load(a.x);
+    gmp_rwmutex_runlock(a.rw);
+    r_flag = 1;
+    gmp_recv(a.done, NULL);
+}
+
 /* Readers that write under RLock race with each other. */
 static void r_rw_bad_reader(void *argp) {
     r_args *a = argp;
@@ -326,22 +383,19 @@ static void v_waitgroup(void) {
     gmp_waitgroup_wait(a.wg);
     for (int i = 0; i < 3; i++) gmp_load(a.xs[i]);
 }
-/* go func() { wg.Add(1); defer wg.Done() }(): Add concurrently with Wait (wg.sema). */
+/* go func() { wg.Add(1); defer wg.Done(); ... }(); wg.Wait(): the Add from zero (a read
+ * of wg.sema) is not ordered before the Wait that blocks (its first waiter writes it). */
 static void r_wg_late_add(void *argp) {
     r_wg_args *a = argp;
-    gmp_work(100);
     gmp_waitgroup_add(a->wg, 1);
-    gmp_work(2000);
+    gmp_sleep(5000);
     gmp_waitgroup_done(a->wg);
 }
 static void v_waitgroup_add_in_goroutine(void) {
     r_wg_args a = {.wg = gmp_waitgroup_new()};
-    gmp_waitgroup_add(a.wg, 1);
     GMP_GO(r_wg_late_add, a);
-    gmp_work(800);
-    gmp_waitgroup_done(a.wg);
+    gmp_sleep(1000);
     gmp_waitgroup_wait(a.wg);
-    gmp_sleep(10000);
 }
 
 /* once.Do(func() { x = 42 }) in three goroutines, each reading x after. */
@@ -412,6 +466,59 @@ static void v_select_send(void) {
     gmp_load(a.x);
 }
 
+/* The select finds the other side already parked, or the value in the buffer, or the
+ * channel closed: selectgo's own recv, send, bufrecv and rclose paths. */
+static void v_select_parked_sender(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .ch = gmp_make_chan(sizeof(int64_t), 0), .id = 0};
+    gmp_chan other = gmp_make_chan(0, 0);
+    GMP_GO(r_write_send, a);
+    gmp_work(20000);
+    int64_t v = 0;
+    GMP_SELECT(NULL, false, GMP_RECV_CASE(other, NULL), GMP_RECV_CASE(a.ch, &v));
+    gmp_load(a.x);
+}
+static void v_select_parked_receiver(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .ch = gmp_make_chan(sizeof(int64_t), 0), .id = 0};
+    gmp_chan other = gmp_make_chan(0, 0);
+    GMP_GO(r_write_recv, a);
+    gmp_work(20000);
+    int64_t v = 5;
+    GMP_SELECT(NULL, false, GMP_SEND_CASE(a.ch, &v), GMP_RECV_CASE(other, NULL));
+    gmp_load(a.x);
+}
+static void v_select_buffered(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .ch = gmp_make_chan(sizeof(int64_t), 2), .id = 0};
+    gmp_chan other = gmp_make_chan(0, 0);
+    GMP_GO(r_write_send, a);
+    gmp_work(20000);
+    int64_t v = 0;
+    GMP_SELECT(NULL, false, GMP_RECV_CASE(other, NULL), GMP_RECV_CASE(a.ch, &v));
+    gmp_load(a.x);
+}
+static void v_select_closed(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .ch = gmp_make_chan(sizeof(int64_t), 0), .id = 0};
+    gmp_chan other = gmp_make_chan(0, 0);
+    GMP_GO(r_write_close, a);
+    gmp_work(20000);
+    GMP_SELECT(NULL, false, GMP_RECV_CASE(other, NULL), GMP_RECV_CASE(a.ch, NULL));
+    gmp_load(a.x);
+}
+/* select { case ch <- v: } into a buffer a later receiver takes from. */
+static void r_select_sender(void *argp) {
+    r_args *a = argp;
+    gmp_store(a->x, 1);
+    gmp_chan other = gmp_make_chan(0, 0);
+    int64_t v = 1;
+    GMP_SELECT(NULL, false, GMP_SEND_CASE(a->ch, &v), GMP_RECV_CASE(other, NULL));
+}
+static void v_select_bufsend(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .ch = gmp_make_chan(sizeof(int64_t), 2)};
+    GMP_GO(r_select_sender, a);
+    gmp_work(20000);
+    gmp_recv(a.ch, NULL);
+    gmp_load(a.x);
+}
+
 /* go func() { x = 1; cancel() }(); <-ctx.Done(); _ = x */
 static void r_ctx_canceler(void *argp) {
     r_args *a = argp;
@@ -455,20 +562,26 @@ static void v_after_func_late_write(void) {
     gmp_store(r_once_args.x, 1);
     gmp_recv(r_once_args.done, NULL);
 }
-/* x = 1; c := time.After(d); go func() { <-c; _ = x }() -- wait: c comes from a timer
- * armed after the write; the receive acquires the timer's send. */
+/* go func() { <-t.C; _ = x }(); x = 1; t = time.NewTimer(d): the reader starts before
+ * the write and finds the channel through host memory the detector does not see, so
+ * only the timer orders the write before its read: arming releases, the timer's send
+ * from the P's timer context hands that on to the receiver. */
+static gmp_chan r_timer_c;
 static void r_timer_reader(void *argp) {
     r_args *a = argp;
-    gmp_recv(a->ch, NULL);
+    while (r_timer_c.addr == 0) gmp_work(100);
+    gmp_recv(r_timer_c, NULL);
     gmp_load(a->x);
     gmp_send(a->done, NULL);
 }
 static void v_timer_chan(void) {
+    r_timer_c = GMP_NIL_CHAN;
     r_args a = {.x = gmp_new_var("x", 0), .done = gmp_make_chan(0, 0)};
-    GMP_GO(r_timer_reader, a); /* started before the write: only the timer orders it */
+    GMP_GO(r_timer_reader, a);
     gmp_store(a.x, 1);
-    gmp_new_timer(5000, &a.ch);
-    gmp_send(a.done, NULL); /* hand the channel over: the reader got a copy without it */
+    gmp_chan c;
+    gmp_new_timer(5000, &c);
+    r_timer_c = c;
     gmp_recv(a.done, NULL);
 }
 
@@ -517,6 +630,7 @@ static const r_variant r_synchronised[] = {
     {"unbuffered_send", v_unbuffered_send, false, false},
     {"unbuffered_recv", v_unbuffered_recv, false, false},
     {"unbuffered_parked_sender", v_unbuffered_parked_sender, false, false},
+    {"unbuffered_parked_receiver", v_unbuffered_parked_receiver, false, false},
     {"buffered_send", v_buffered_send, false, false},
     {"buffered_full", v_buffered_full, false, false},
     {"semaphore", v_semaphore, false, false},
@@ -525,11 +639,18 @@ static const r_variant r_synchronised[] = {
     {"close_wakes", v_close_wakes, false, false},
     {"mutex", v_mutex, false, false},
     {"rwmutex", v_rwmutex, false, false},
+    {"rwmutex_unlock_rlock", v_rwmutex_unlock_rlock, false, false},
+    {"rwmutex_runlock_lock", v_rwmutex_runlock_lock, false, false},
     {"waitgroup", v_waitgroup, false, false},
     {"once", v_once, false, false},
     {"cond", v_cond, false, false},
     {"select_recv", v_select_recv, false, false},
     {"select_send", v_select_send, false, false},
+    {"select_parked_sender", v_select_parked_sender, false, false},
+    {"select_parked_receiver", v_select_parked_receiver, false, false},
+    {"select_buffered", v_select_buffered, false, false},
+    {"select_closed", v_select_closed, false, false},
+    {"select_bufsend", v_select_bufsend, false, false},
     {"context_done", v_context_done, false, false},
     {"context_err", v_context_err, false, false},
     {"after_func", v_after_func, false, true},
