@@ -183,12 +183,16 @@ static void sim_ctx_event(sim_sched *s, const char *ev, int32_t ci) {
     sim_trace_emit(&s->trace, o);
 }
 
-/* c.mu.Lock / Unlock, as the race detector sees them. */
+/* c.mu.Lock / Unlock, as the race detector sees them. The critical sections here
+ * contain scheduling points (making or closing a channel) and nothing excludes another
+ * goroutine meanwhile, so Unlock merges into the mutex's clock instead of storing it:
+ * under real exclusion the two are the same (each holder acquired the previous one's
+ * clock), and here no overlapping holder's clock is lost. */
 static void sim_ctx_lock(sim_sched *s, int32_t ci) {
     sim_race_acquire(s, sim_ctx_at(ci)->addr + SIM_CTX_MU_OFF);
 }
 static void sim_ctx_unlock(sim_sched *s, int32_t ci) {
-    sim_race_release(s, sim_ctx_at(ci)->addr + SIM_CTX_MU_OFF);
+    sim_race_release_merge(s, sim_ctx_at(ci)->addr + SIM_CTX_MU_OFF);
 }
 
 /* ---- [SECTION] Done, Err, Value, Deadline -------------------------------------------- */
@@ -206,10 +210,14 @@ static uint64_t sim_ctx_done(sim_sched *s, int32_t ci, const char *file, int lin
     if (sim_ctx_at(ci)->done != 0) return sim_ctx_at(ci)->done;
     sim_ctx_lock(s, ci);
     gmp_chan d = gmp_make_chan_at(0, 0, file, line); /* make(chan struct{}) */
-    sim_ctx_at(ci)->done = d.addr;
-    sim_race_release(s, done_addr); /* done.Store(d) */
+    /* Making it was a scheduling point: a cancel or another Done that Go's c.mu would
+     * have held off may have stored a channel meanwhile; that one is the answer. */
+    if (sim_ctx_at(ci)->done == 0) {
+        sim_ctx_at(ci)->done = d.addr;
+        sim_race_release(s, done_addr); /* done.Store(d) */
+    }
     sim_ctx_unlock(s, ci);
-    return d.addr;
+    return sim_ctx_at(ci)->done;
 }
 
 /* Models: cancelCtx.Err (under c.mu); valueCtx delegates; background is never canceled. */
@@ -310,13 +318,16 @@ static void sim_ctx_cancel_cancelctx(sim_sched *s, int32_t ci, bool remove_from_
         return; /* already canceled */
     }
     sim_ctx_at(ci)->err = err;
+    /* Err and Done callers that see err must see everything before it: in Go they wait
+     * on c.mu until the Unlock below; here they may run at the next scheduling point. */
+    sim_race_release_merge(s, sim_ctx_at(ci)->addr + SIM_CTX_MU_OFF);
     uint64_t done_addr = sim_ctx_at(ci)->addr + SIM_CTX_DONE_OFF;
     sim_race_acquire(s, done_addr); /* done.Load() */
-    if (sim_ctx_at(ci)->done == 0) {
-        uint64_t closed = sim_ctx_closedchan(s, file, line);
+    uint64_t closed = sim_ctx_at(ci)->done == 0 ? sim_ctx_closedchan(s, file, line) : 0;
+    if (sim_ctx_at(ci)->done == 0) { /* (re-checked: making closedchan was a scheduling point) */
         sim_ctx_at(ci)->done = closed;
         sim_race_release(s, done_addr); /* done.Store(closedchan) */
-    } else {
+    } else if (sim_ctx_at(ci)->done != C.closedchan) {
         gmp_close_at((gmp_chan){sim_ctx_at(ci)->done}, file, line);
     }
     sim_ctx_event(s, "ContextCancel", ci);
