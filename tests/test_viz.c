@@ -630,8 +630,12 @@ static void t_check_index(const viz_index *ix) {
 
 START_TEST(real_schedules) {
     int procs[2] = {1, 4};
+    int checked = 0;
     for (size_t i = 0; i < gmp_scenario_count(); i++) {
         const gmp_scenario *scn = gmp_scenario_at(i);
+        /* The library's scenarios only: other suites register test scenarios that
+         * spin, fault or wait for a watchdog on purpose. */
+        if (scn->file == NULL || strstr(scn->file, "scenarios/") == NULL) continue;
         for (int k = 0; k < 2; k++) {
             char *buf = NULL;
             size_t len = 0;
@@ -654,11 +658,13 @@ START_TEST(real_schedules) {
             ck_assert_int_eq(m.ev_count, res.events);
             ck_assert_int_eq(viz_index_build(&ix, &m), 0);
             t_check_index(&ix);
+            checked++;
             viz_index_free(&ix);
             viz_model_free(&m);
             free(buf);
         }
     }
+    ck_assert_int_ge(checked, 2); /* args_copy at least, twice */
 }
 END_TEST
 
