@@ -596,18 +596,48 @@ static void viz_lay_lane_spans(const viz_index *ix, viz_view *v, viz_drawlist *d
     }
 }
 
+/* A colour key after a group's title: "[] runnable [] waiting ..." */
+static void viz_lay_legend(viz_view *v, viz_drawlist *dl, int kind, int32_t x, int32_t y, int32_t xmax) {
+    static const struct {
+        int kind, state;
+        const char *word;
+    } keys[] = {
+        {VIZ_LANE_P, VIZ_S_RUNNING, "running G (its colour)"}, {VIZ_LANE_P, VIZ_S_HELD, "held, no G"},
+        {VIZ_LANE_M, VIZ_S_RUNNING, "running G"},              {VIZ_LANE_M, VIZ_S_SPINNING, "spinning"},
+        {VIZ_LANE_M, VIZ_S_SCHED, "in schedule()"},            {VIZ_LANE_M, VIZ_S_SYSCALL, "syscall"},
+        {VIZ_LANE_G, VIZ_S_RUNNING, "running"},                {VIZ_LANE_G, VIZ_S_RUNNABLE, "runnable"},
+        {VIZ_LANE_G, VIZ_S_WAITING, "waiting"},                {VIZ_LANE_G, VIZ_S_SYSCALL, "syscall"},
+    };
+    int32_t box = v->ch * 2 / 3, pad = viz_pad(v);
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        if (keys[k].kind != kind) continue;
+        int32_t w = box + pad + viz_u8len(keys[k].word) * v->cw + 3 * pad;
+        if (x + w > xmax) return;
+        uint32_t col = keys[k].state == VIZ_S_RUNNING ? viz_palette[0] : viz_state_colour(keys[k].state);
+        int32_t by = y + (viz_group_h(v) - box) / 2;
+        if (keys[k].state == VIZ_S_RUNNING && kind == VIZ_LANE_P) { /* "its colour": a few hues */
+            for (int c = 0; c < 3; c++) viz_fill(dl, x + c * box / 3, by, box / 3 + 1, box, viz_palette[c]);
+        } else {
+            viz_fill(dl, x, by, box, box, col);
+        }
+        viz_outline(dl, x, by, box, box, 0x8a94a3ffu);
+        viz_text(dl, v, x + box + pad, y + pad, keys[k].word, C_TEXT_DIM);
+        x += w;
+    }
+}
+
 static void viz_lay_group_header(const viz_index *ix, viz_view *v, viz_drawlist *dl, int kind, int32_t y) {
-    static const char *const names[3] = {"Procs (P): the G each P runs", "Threads (M): running, spinning, idle",
-                                         "Goroutines (G): runnable, running, waiting"};
+    static const char *const names[3] = {"Procs (P)", "Threads (M)", "Goroutines (G)"};
     int32_t n = kind == VIZ_LANE_P ? ix->m->p_count : kind == VIZ_LANE_M ? ix->m->m_count : ix->g_count;
     int32_t h = viz_group_h(v), pad = viz_pad(v);
     int32_t w = v->r_labels.w + v->r_lanes.w;
     viz_fill(dl, 0, y, w, h, C_HEADER);
     viz_line(dl, 0, y + h - 1, w, y + h - 1, C_PANEL_EDGE);
     char buf[96];
-    snprintf(buf, sizeof buf, "%s %s  (%d)", v->group_collapsed[kind] ? "\xe2\x96\xb8" : "\xe2\x96\xbe", names[kind],
+    snprintf(buf, sizeof buf, "%s %s  %d", v->group_collapsed[kind] ? "\xe2\x96\xb8" : "\xe2\x96\xbe", names[kind],
              n);
-    viz_text_n(dl, v, pad * 2, y + pad, buf, w / v->cw - 2, C_TEXT);
+    int32_t tw = viz_text_n(dl, v, pad * 2, y + pad, buf, w / v->cw - 2, C_TEXT);
+    viz_lay_legend(v, dl, kind, v->r_lanes.x > pad * 4 + tw ? v->r_lanes.x : pad * 4 + tw, y, w - pad);
     viz_hitbox(dl, 0, y, w, h, VIZ_HIT_GROUP, -1, kind, 0, 0);
 }
 
