@@ -252,6 +252,69 @@ START_TEST(load_chunks_same_model) {
 }
 END_TEST
 
+/* The fast path for flat lines builds what cJSON builds: same events, same errors. */
+START_TEST(load_fast_path_same_as_cjson) {
+    char *s = t_text(-1, NULL);
+    viz_model m;
+    viz_error err;
+    viz_load_set_fast(0);
+    int rc = viz_load_mem(&m, s, strlen(s), &err);
+    viz_load_set_fast(1);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(m.ev_count, t_m.ev_count);
+    for (int64_t i = 0; i < m.ev_count; i++) {
+        char a[512], b[512];
+        viz_event_describe(&m, i, a, sizeof a);
+        viz_event_describe(&t_m, i, b, sizeof b);
+        ck_assert_str_eq(a, b);
+    }
+    viz_model_free(&m);
+    free(s);
+    for (size_t k = 0; k < sizeof t_bad / sizeof t_bad[0]; k++) {
+        viz_error e1, e2;
+        s = t_text(t_bad[k].line, t_bad[k].text);
+        viz_load_set_fast(0);
+        ck_assert_int_eq(viz_load_mem(&m, s, strlen(s), &e1), -1);
+        viz_load_set_fast(1);
+        ck_assert_int_eq(viz_load_mem(&m, s, strlen(s), &e2), -1);
+        ck_assert_int_eq(e1.line, e2.line);
+        ck_assert_str_eq(e1.field, e2.field);
+        ck_assert_str_eq(e1.msg, e2.msg);
+        free(s);
+    }
+    /* Lines the fast path leaves to cJSON: escapes, fractions, exponents, big numbers. */
+    static const char *const odd[] = {
+        "{\"i\":0,\"t\":0,\"ev\":\"Print\",\"g\":1,\"text\":\"a\\\"b\\n\"}",
+        "{\"i\":0,\"t\":0.0,\"ev\":\"Print\",\"g\":1,\"text\":\"x\"}",
+        "{\"i\":0,\"t\":1e2,\"ev\":\"Print\",\"g\":1,\"text\":\"x\"}",
+        "{\"i\":0,\"t\":0,\"ev\":\"Print\",\"g\":1,\"text\":\"x\",\"n\":{\"a\":[1,[2]]}}",
+        "{\"i\":0,\"t\":9007199254740993,\"ev\":\"Print\",\"g\":1,\"text\":\"x\"}",
+        "{\"i\":0,\"t\":01,\"ev\":\"Print\",\"g\":1,\"text\":\"x\"}",
+        "  {\"i\":0 , \"t\" : 5 ,\"ev\":\"Print\",\"g\":1,\"text\":\"x\"}  ",
+    };
+    for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s\n%s\n{\"ev\":\"Footer\"}\n", t_lines[0], odd[k]);
+        viz_model a, b;
+        viz_error ea, eb;
+        viz_load_set_fast(0);
+        int ra = viz_load_mem(&a, buf, strlen(buf), &ea);
+        viz_load_set_fast(1);
+        int rb = viz_load_mem(&b, buf, strlen(buf), &eb);
+        ck_assert_int_eq(ra, rb);
+        if (ra == 0) {
+            ck_assert_int_eq(a.ev[0].t_ns, b.ev[0].t_ns);
+            ck_assert_str_eq(viz_str(&a, a.ev[0].aux), viz_str(&b, b.ev[0].aux));
+            viz_model_free(&a);
+            viz_model_free(&b);
+        } else {
+            ck_assert_int_eq(ea.line, eb.line);
+            ck_assert_str_eq(ea.msg, eb.msg);
+        }
+    }
+}
+END_TEST
+
 START_TEST(load_empty_and_content_after_footer) {
     viz_model m;
     viz_error err;
@@ -677,6 +740,7 @@ Suite *viz_suite(void) {
     tcase_add_loop_test(tc, load_errors_name_line_and_field, 0, (int)(sizeof t_bad / sizeof t_bad[0]));
     tcase_add_loop_test(tc, load_errors_same_in_chunks, 0, (int)(sizeof t_bad / sizeof t_bad[0]));
     tcase_add_test(tc, load_chunks_same_model);
+    tcase_add_test(tc, load_fast_path_same_as_cjson);
     tcase_add_test(tc, load_empty_and_content_after_footer);
     tcase_add_test(tc, load_file_missing_and_crlf);
     tcase_add_test(tc, index_g_states);

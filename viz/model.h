@@ -190,6 +190,9 @@ int viz_load_mem(viz_model *m, const char *data, size_t len, viz_error *err);
 /* From memory in chunks (on threads if threaded): the parallel path, for tests; the
  * result and any error are the same as viz_load_mem's. */
 int viz_load_mem_chunks(viz_model *m, const char *data, size_t len, int chunks, int threaded, viz_error *err);
+/* Tests and the fuzz target: 0 parses every line with cJSON (the default, 1, lets flat
+ * lines take the loader's own faster path; both give the same trees). */
+void viz_load_set_fast(int on);
 /* "FILE:LINE: FIELD: problem" (no program name, no newline). */
 void viz_error_format(const viz_error *e, const char *file, char *buf, size_t size);
 
