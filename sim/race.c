@@ -28,6 +28,13 @@
 
 /* ---- [SECTION] state ------------------------------------------------------------- */
 
+/* Concurrent reads remembered per address (FastTrack keeps them all, ThreadSanitizer 4
+ * shadow cells): beyond this many unordered readers the oldest read is forgotten, and a
+ * later write racing only with it goes unreported. A thousand goroutines sending on one
+ * channel are a thousand concurrent reads of it; keeping them all costs O(readers) per
+ * send and keeps every finished sender's clock entry alive. */
+enum { SIM_RACE_READS_MAX = 64 };
+
 typedef struct sim_race_ve {   /* a vector clock entry */
     uint32_t tid;
     uint32_t clock;
@@ -254,7 +261,7 @@ static void sim_vc_copy(sim_race_vc *dst, sim_race_vc *src) {
 
 /* dst = max(dst, src). A small src into a large dst (main hearing of one more worker)
  * updates in place and appends newer tids: O(|src| log |dst|). Otherwise a merge into
- * the scratch clock, without retired tids, whose buffer is then swapped with dst's. */
+ * the scratch clock, without retired tids, copied back (or swapped in when dst must grow). */
 static void sim_vc_join(sim_race_vc *dst, const sim_race_vc *src) {
     SIM_ASSERT(dst != src && dst != &R.tmp);
     if (src->n == 0) return;
@@ -295,6 +302,11 @@ static void sim_vc_join(sim_race_vc *dst, const sim_race_vc *src) {
         if (!sim_race_retired(e.tid)) R.tmp.e[k++] = e;
     }
     R.tmp.n = k;
+    if (dst->cap >= k) { /* keep each clock's buffer its own size: no big scratch buffer moves into it */
+        memcpy(dst->e, R.tmp.e, (size_t)k * sizeof *dst->e);
+        dst->n = k;
+        return;
+    }
     sim_race_vc t = *dst;
     *dst = R.tmp;
     R.tmp = t;
@@ -667,6 +679,11 @@ static void sim_race_read_check(sim_sched *s, sim_race_shadow *sh, const sim_rac
         else sim_race_ref(sh->r[i].tid, -1);
     }
     sh->rn = k;
+    if (sh->rn == SIM_RACE_READS_MAX) { /* forget the oldest concurrent read */
+        sim_race_ref(sh->r[0].tid, -1);
+        memmove(&sh->r[0], &sh->r[1], (size_t)(sh->rn - 1) * sizeof *sh->r);
+        sh->rn--;
+    }
     SIM_RACE_GROW(sh->r, sh->rcap, sh->rn + 1);
     sh->r[sh->rn] = (sim_race_acc){0, 0, -1};
     sim_race_acc_set(&sh->r[sh->rn++], gs->tid, gs->clock, stack);
