@@ -67,7 +67,7 @@ static void sim_arg_copy_event(sim_sched *s, const sim_g *src_g, const char *src
     cJSON *o = sim_trace_event(&s->trace, s->now_ns, "ArgCopy");
     if (o == NULL) return;
     sim_trace_add_int(o, "g", s->curg >= 0 ? sim_g_at(s, s->curg)->goid : 0);
-    sim_trace_add_int(o, "src_g", src_g->goid);
+    sim_trace_add_int(o, "src_g", src_g ? src_g->goid : 0); /* 0: the runtime (a timer) */
     cJSON_AddStringToObject(o, "src_kind", src_kind);
     cJSON_AddStringToObject(o, "src_frame", src_frame);
     if (src_var) cJSON_AddStringToObject(o, "src_var", src_var);
@@ -110,7 +110,8 @@ static void sim_g_entry(void *arg) {
  * arguments copied (go1.16) or captured (go1.17+), the new G into runnext, wakep.
  * parent is NULL for goroutines the runtime starts itself (time.goFunc). */
 static void sim_newproc(sim_sched *s, sim_g *parent, gmp_func fn, const char *goname, const void *args,
-                        uint32_t size, const char *argname, const char *created_by, const char *file, int line) {
+                        uint32_t size, const char *argname, uint64_t src_heap_addr, const char *created_by,
+                        const char *file, int line) {
     SIM_ASSERT(fn != NULL);
     SIM_ASSERT(args != NULL || size == 0);
     if (size >= SIM_NEWPROC_ARGS_MAX_BYTES) sim_fatal(s, "newproc: function arguments too large for new goroutine");
@@ -156,12 +157,12 @@ static void sim_newproc(sim_sched *s, sim_g *parent, gmp_func fn, const char *go
     }
     if (size > 0) {
         const char *src_frame = parent ? parent->frames[parent->frame_count - 1].name : created_by;
-        uint64_t src_addr = parent ? sim_slot_addr(s, parent, argname ? argname : "args", size) : 0;
-        const sim_g *src_g = parent ? parent : g;
+        uint64_t src_addr = parent ? sim_slot_addr(s, parent, argname ? argname : "args", size) : src_heap_addr;
+        const sim_g *src_g = parent;
         if (s->opt.go_minor <= 16) {
             unsigned char *dst = g->stack.hi - sim_round16(size);
             memcpy(dst, args, size);
-            sim_arg_copy_event(s, src_g, src_frame, argname, src_addr, "stack", g,
+            sim_arg_copy_event(s, src_g, src_frame, argname, src_addr, parent ? "stack" : "heap", g,
                                sim_stack_hi_addr(g) - ((size + 7u) & ~7u), "stack", dst, size,
                                "newproc1: memmove(spArg, argp, narg): the args onto the new G's stack (go1.16)");
         } else {
@@ -176,7 +177,7 @@ static void sim_newproc(sim_sched *s, sim_g *parent, gmp_func fn, const char *go
                 g->closure_cap_bytes = (size + 15u) & ~15u;
             }
             memcpy(g->argbuf, args, size);
-            sim_arg_copy_event(s, src_g, src_frame, argname, src_addr, "stack", g, g->closure_addr, "closure",
+            sim_arg_copy_event(s, src_g, src_frame, argname, src_addr, parent ? "stack" : "heap", g, g->closure_addr, "closure",
                                g->argbuf, size,
                                "go statement: the args captured in a heap closure (go1.17+ wrapGoDefer)");
         }
@@ -193,16 +194,16 @@ void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_by
     if (size_bytes >= SIM_NEWPROC_ARGS_MAX_BYTES)
         sim_fatal(s, "newproc: function arguments too large for new goroutine");
     sim_g *parent = sim_g_at(s, s->curg);
-    sim_newproc(s, parent, fn, goname, args, (uint32_t)size_bytes, argname,
+    sim_newproc(s, parent, fn, goname, args, (uint32_t)size_bytes, argname, 0,
                 parent->frames[parent->frame_count - 1].name, file, line);
     sim_charge(s, SIM_COST_NEWPROC_NS);
 }
 
 /* A goroutine the runtime starts on g0 (time.goFunc for AfterFunc). */
 void sim_newproc_system(sim_sched *s, gmp_func fn, const char *goname, const void *args, uint32_t size,
-                        const char *created_by) {
+                        uint64_t args_addr, const char *created_by) {
     SIM_ASSERT(s->curm >= 0);
-    sim_newproc(s, NULL, fn, goname, args, size, NULL, created_by, "time/sleep.go", 0);
+    sim_newproc(s, NULL, fn, goname, args, size, NULL, args_addr, created_by, "time/sleep.go", 0);
 }
 
 void gmp_gosched_at(const char *file, int line) {
@@ -249,21 +250,59 @@ void gmp_goexit_at(const char *file, int line) {
     sim_goexit0(s);
 }
 
+/* Replaces every byte that is not part of valid UTF-8 with U+FFFD, so that the schedule
+ * stays valid JSON whatever the scenario prints. Returns a malloc'd string. */
+static char *sim_utf8_clean(const char *in, size_t len) {
+    char *out = malloc(len * 3 + 1);
+    if (out == NULL) return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)in[i];
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = n > 0 && i + n <= len && !(n == 2 && c < 0xc2);
+        for (size_t k = 1; ok && k < n; k++) ok = ((unsigned char)in[i + k] >> 6) == 2;
+        if (ok && n == 3) {
+            unsigned char c1 = (unsigned char)in[i + 1];
+            ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0); /* overlong, surrogates */
+        }
+        if (ok && n == 4) {
+            unsigned char c1 = (unsigned char)in[i + 1];
+            ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90) && c <= 0xf4;
+        }
+        if (!ok) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+            continue;
+        }
+        memcpy(out + o, in + i, n);
+        o += n;
+        i += n;
+    }
+    out[o] = 0;
+    return out;
+}
+
 void gmp_printf_at(const char *file, int line, const char *fmt, ...) {
     sim_sched *s = sim_api_enter(file, line);
-    char buf[1024];
+    char *raw = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    int n = vasprintf(&raw, fmt, ap);
     va_end(ap);
+    if (n < 0) sim_fatal(s, "runtime: cannot allocate memory (Printf)");
+    char *text = sim_utf8_clean(raw, (size_t)n);
+    free(raw);
+    if (text == NULL) sim_fatal(s, "runtime: cannot allocate memory (Printf)");
     FILE *out = s->opt.stdout_sink ? s->opt.stdout_sink : stdout;
-    fputs(buf, out);
+    fputs(text, out);
     cJSON *o = sim_trace_event(&s->trace, s->now_ns, "Print");
     if (o) {
         sim_trace_add_int(o, "g", sim_g_at(s, s->curg)->goid);
-        cJSON_AddStringToObject(o, "text", buf);
+        cJSON_AddStringToObject(o, "text", text);
         sim_trace_emit(&s->trace, o);
     }
+    free(text);
     sim_charge(s, SIM_COST_PRINT_NS);
 }
 

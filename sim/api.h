@@ -10,6 +10,6 @@ sim_sched *sim_api_enter(const char *file, int line);
 
 /* A goroutine the runtime starts on g0 (time.goFunc for AfterFunc): no parent frame. */
 void sim_newproc_system(sim_sched *s, gmp_func fn, const char *goname, const void *args, uint32_t size,
-                        const char *created_by);
+                        uint64_t args_addr, const char *created_by);
 
 #endif

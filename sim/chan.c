@@ -96,9 +96,9 @@ static uint64_t sim_elem_addr(sim_sched *s, const char *name, uint32_t size) {
 
 /* ---- [SECTION] make, send, receive, close -------------------------------------- */
 
-/* Models: runtime.makechan. */
-gmp_chan gmp_make_chan_at(size_t elem_size_bytes, int64_t cap, const char *file, int line) {
-    sim_sched *s = sim_api_enter(file, line);
+/* Models: runtime.makechan. Runs on the calling goroutine; costs nothing by itself. */
+gmp_chan sim_makechan(sim_sched *s, size_t elem_size_bytes, int64_t cap) {
+    SIM_ASSERT(s->curg >= 0);
     if (cap < 0 || cap > (1 << 24)) sim_fatal(s, "makechan: size out of range");
     if (elem_size_bytes >= (1 << 16)) sim_fatal(s, "makechan: invalid channel element type");
     if (s->chan_count == s->chan_cap) {
@@ -127,8 +127,14 @@ gmp_chan gmp_make_chan_at(size_t elem_size_bytes, int64_t cap, const char *file,
         sim_trace_add_int(o, "cap", c->dataqsiz);
         sim_trace_emit(&s->trace, o);
     }
-    sim_charge(s, SIM_COST_MAKECHAN_NS);
     return (gmp_chan){c->addr};
+}
+
+gmp_chan gmp_make_chan_at(size_t elem_size_bytes, int64_t cap, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    gmp_chan c = sim_makechan(s, elem_size_bytes, cap);
+    sim_charge(s, SIM_COST_MAKECHAN_NS);
+    return c;
 }
 
 /* The hchan at a simulated address: channels are allocated in address order, so a
@@ -365,6 +371,21 @@ void sim_chan_timer_send(sim_sched *s, uint64_t chan_addr, int64_t value, uint64
     if (c->qcount < c->dataqsiz) {
         unsigned char *slot = c->buf + (size_t)c->sendx * c->elemsize;
         if (size) memcpy(slot, &value, size);
+        cJSON *o = sim_trace_event(&s->trace, s->now_ns, "ValueCopy");
+        if (o) {
+            sim_trace_add_int(o, "g", 0);
+            sim_trace_add_addr(o, "chan", c->addr);
+            sim_trace_add_int(o, "src_g", 0);
+            cJSON_AddStringToObject(o, "src_kind", "timer");
+            sim_trace_add_addr(o, "src_addr", timer_addr);
+            sim_trace_add_int(o, "dst_g", 0);
+            cJSON_AddStringToObject(o, "dst_kind", "buffer");
+            sim_trace_add_addr(o, "dst_addr", c->buf_addr + (uint64_t)c->sendx * c->elemsize);
+            sim_trace_add_int(o, "size", size);
+            sim_trace_add_hex(o, "bytes", &value, size);
+            cJSON_AddStringToObject(o, "why", "sendTime: the timer's value into buf[sendx]");
+            sim_trace_emit(&s->trace, o);
+        }
         if (++c->sendx == c->dataqsiz) c->sendx = 0;
         c->qcount++;
     }

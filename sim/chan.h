@@ -29,6 +29,9 @@ int32_t sim_waitq_dequeue(sim_sched *s, sim_waitq *q);
 /* The hchan at a channel's simulated address; NULL for nil; fatal for anything else. */
 sim_hchan *sim_chan_lookup(sim_sched *s, gmp_chan ch);
 
+/* Models: runtime.makechan, for the runtime's own channels (time.After's): no frame
+ * line is changed and nothing is charged. */
+gmp_chan sim_makechan(sim_sched *s, size_t elem_size_bytes, int64_t cap);
 /* Models: runtime.sendTime: a timer's non-blocking send of value, on g0. */
 void sim_chan_timer_send(sim_sched *s, uint64_t chan_addr, int64_t value, uint64_t timer_addr);
 

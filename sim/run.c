@@ -145,6 +145,27 @@ void sim_fail_current(sim_sched *s, gmp_outcome outcome, const char *message) {
     sim_throw("sim_fail_current: a failed goroutine was resumed");
 }
 
+void sim_fatal_g0(sim_sched *s, const char *preamble, const char *msg) {
+    char head[512];
+    snprintf(head, sizeof head, "fatal error: %s", msg);
+    sim_finish(s, GMP_OUTCOME_PANIC, head);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        fprintf(f, "%s%s%s\n\n", preamble ? preamble : "", preamble ? "\n" : "", head);
+        sim_dump_all(s, f);
+        fclose(f);
+    }
+    sim_set_report(text);
+    cJSON *o = sim_trace_event(&s->trace, s->now_ns, "Panic");
+    if (o) {
+        sim_trace_add_int(o, "g", s->curg >= 0 ? sim_g_at(s, s->curg)->goid : 0);
+        cJSON_AddStringToObject(o, "message", head);
+        sim_trace_emit(&s->trace, o);
+    }
+}
+
 void sim_fatal(sim_sched *s, const char *msg) {
     char text[1100];
     snprintf(text, sizeof text, "fatal error: %s", msg);
@@ -383,6 +404,10 @@ static void sim_write_header(sim_sched *s) {
     sim_trace_add_int(o, "max_events", s->opt.max_events);
     sim_trace_add_int(o, "max_time_ns", s->opt.max_time_ns);
     cJSON_AddStringToObject(o, "leaks", s->opt.leaks_ignore ? "ignore" : "report");
+    /* These two only decide fault outcomes; the stack size as asked for (sanitizer
+     * builds give goroutines larger host stacks, which is not an option). */
+    sim_trace_add_int(o, "stack_size", s->stack_size_asked);
+    sim_trace_add_int(o, "yield_timeout_s", s->opt.yield_timeout_s);
     sim_trace_write_raw(&s->trace, h);
 }
 
@@ -422,6 +447,7 @@ static int sim_sched_init(sim_sched *s, const gmp_scenario *scn, const gmp_optio
     if (s->opt.max_time_ns == 0) s->opt.max_time_ns = SIM_TIME_NS_MAX_DEFAULT;
     if (s->opt.yield_timeout_s == 0) s->opt.yield_timeout_s = 10;
     if (s->opt.stack_size_bytes == 0) s->opt.stack_size_bytes = SIM_STACK_BYTES_DEFAULT;
+    s->stack_size_asked = s->opt.stack_size_bytes;
 #if defined(GMPSIM_SANITIZE)
     s->opt.stack_size_bytes *= 4; /* sanitizer frames are several times larger */
 #endif

@@ -12,6 +12,9 @@ void sim_finish(sim_sched *s, gmp_outcome outcome, const char *message);
 void sim_fail_current(sim_sched *s, gmp_outcome outcome, const char *message) __attribute__((noreturn));
 /* The runtime's throw/fatal from scenario code: "fatal error: msg", outcome panic. */
 void sim_fatal(sim_sched *s, const char *msg) __attribute__((noreturn));
+/* A fatal error of the runtime found on g0 (thread exhaustion): ends the run with
+ * outcome panic, a Panic event and the dump; preamble is printed before it. */
+void sim_fatal_g0(sim_sched *s, const char *preamble, const char *msg);
 /* Models: runtime.checkdead, called when no M is left in the event loop. */
 void sim_checkdead(sim_sched *s);
 /* After main returned and nothing moves: every goroutine still blocked is a leak. */

@@ -209,7 +209,7 @@ sim_m *sim_newm(sim_sched *s) {
     if (s->mcount >= SIM_MAXMCOUNT) {
         /* checkmcount: the scenario made too many threads (blocking syscalls). The run
          * ends; the spare M slot lets the caller finish its step. */
-        sim_finish(s, GMP_OUTCOME_PANIC, "runtime: program exceeds 10000-thread limit\nfatal error: thread exhaustion");
+        if (!s->done) sim_fatal_g0(s, "runtime: program exceeds 10000-thread limit", "thread exhaustion");
         SIM_ASSERT(s->mcount == SIM_MAXMCOUNT);
         sim_m *spare = &s->allm[SIM_MAXMCOUNT];
         memset(spare, 0, sizeof *spare);

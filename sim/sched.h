@@ -260,6 +260,7 @@ typedef struct sim_sched {
     int64_t decisions, switches, gcreated;
     volatile int64_t api_calls; /* gmp_* calls: the watchdog's sign of progress */
     int32_t main_g;
+    uint32_t stack_size_asked; /* --stack-size as given (the header records it) */
     int32_t main_done;        /* main returned; the others run on to find leaks */
     int64_t leak_deadline_ns; /* when the leak phase gives up waiting */
     sigjmp_buf fault_jmp;

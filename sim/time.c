@@ -1,6 +1,7 @@
 /* sim/time.c: the time package on the simulator's timers: Sleep, After, NewTimer,
  * Timer.Stop/Reset, NewTicker, AfterFunc. Timer handles are simulated addresses. */
 #include "api.h"
+#include "chan.h"
 #include "check.h"
 #include "cost.h"
 #include "race.h"
@@ -38,7 +39,7 @@ void gmp_sleep_at(int64_t ns, const char *file, int line) {
 }
 
 static gmp_timer sim_new_chan_timer(sim_sched *s, int64_t ns, int64_t period_ns, gmp_chan *c_out) {
-    gmp_chan c = gmp_make_chan_at(sizeof(int64_t), 1, "time/sleep.go", 0);
+    gmp_chan c = sim_makechan(s, sizeof(int64_t), 1);
     int32_t ti = sim_timer_new(s, SIM_TIMER_CHAN);
     sim_timer *t = sim_timer_at(s, ti);
     t->chan_addr = c.addr;

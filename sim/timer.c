@@ -150,7 +150,7 @@ static void sim_timer_run(sim_sched *s, int32_t ti, int32_t heap_p) {
         break;
     case SIM_TIMER_FUNC: {
         int64_t arg = t->arg;
-        sim_newproc_system(s, t->fn, t->fn_name, &arg, sizeof arg, "time.goFunc");
+        sim_newproc_system(s, t->fn, t->fn_name, &arg, sizeof arg, t->addr + 64, "time.goFunc"); /* t.arg */
         break;
     }
     }

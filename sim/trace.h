@@ -41,7 +41,7 @@ void sim_trace_write_raw(sim_trace *tr, cJSON *obj);
 uint64_t sim_fnv1a(uint64_t h, const void *data, size_t len);
 /* Adds "bytes":"0a0b..." (lowercase hex) to obj. */
 void sim_trace_add_hex(cJSON *obj, const char *key, const void *data, size_t len);
-/* Adds a number that must be an exact integer in JSON (|v| <= 2^53). */
+/* Adds an integer, written exactly as digits (any int64). */
 void sim_trace_add_int(cJSON *obj, const char *key, int64_t v);
 /* Adds "0xc000012345"-style simulated address. */
 void sim_trace_add_addr(cJSON *obj, const char *key, uint64_t addr);

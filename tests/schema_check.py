@@ -685,7 +685,8 @@ def _same_file(a, b):
 # (MainReturn + GoDestroy, GoLeak, Panic, Fail) are added by _sample.
 _HEADER = {"ev": "Header", "format": "gmpsim-schedule", "version": 1, "scenario": "selftest", "seed": 1,
            "strategy": "random", "options": {"procs": 2, "go": "1.22", "max_events": 50000000,
-                                             "max_time_ns": 3600000000000, "leaks": "report"}}
+                                             "max_time_ns": 3600000000000, "leaks": "report",
+                                             "stack_size": 65536, "yield_timeout_s": 10}}
 _CH = "0xc000010000"
 _VAR = "0xc000010080"
 _MU, _RW, _WG, _CV, _ONCE = "0xc000010100", "0xc000010110", "0xc000010120", "0xc000010130", "0xc000010140"
