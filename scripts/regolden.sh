@@ -13,7 +13,8 @@
 # seed 1 at --procs 1, plus the Go versions whose
 # semantics a scenario is about (args_copy --go 1.16, loopvar --go 1.21). File names say
 # the options: <scenario>-p<procs>-s<seed>[-go1.NN].jsonl. Files for scenarios that no
-# longer exist are removed.
+# longer exist are removed. Every recording stops at 10,000 events (outcome limit, with a
+# warning): a scenario that never ends still gets a small golden file.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -23,6 +24,8 @@ if [ ! -x "$gmpsim" ]; then
   bash "$root/scripts/build.sh" "$build"
 fi
 dir=$root/scenarios/golden
+# A golden schedule is a few thousand events; a runaway scenario must not write gigabytes.
+max_events=10000
 mkdir -p "$dir"
 rm -f "$dir"/*.jsonl
 
@@ -30,10 +33,14 @@ record() { # record SCENARIO PROCS SEED [GO]
   local scn=$1 procs=$2 seed=$3 go=${4:-}
   local name="$scn-p$procs-s$seed${go:+-go$go}"
   local rc=0
-  "$gmpsim" run "$scn" -q --procs "$procs" --seed "$seed" ${go:+--go "$go"} -o "$dir/$name.jsonl" >/dev/null 2>&1 || rc=$?
+  "$gmpsim" run "$scn" -q --procs "$procs" --seed "$seed" ${go:+--go "$go"} --max-events "$max_events" \
+    -o "$dir/$name.jsonl" >/dev/null 2>&1 || rc=$?
   if [ "$rc" -gt 1 ]; then # 0 ok, 1 the scenario failed (a schedule like any other)
     echo "regolden: gmpsim run $scn failed with status $rc" >&2
     exit 1
+  fi
+  if tail -n 1 "$dir/$name.jsonl" | grep -q '"outcome":"limit"'; then
+    echo "regolden: warning: $name reached the event limit ($max_events): a scenario that never ends?" >&2
   fi
   echo "$name.jsonl"
 }
