@@ -21,6 +21,7 @@ enum {
     SIM_COST_NEWM_NS = 20000,       /* newm: clone a thread until it runs */
     SIM_COST_MAKECHAN_NS = 50,
     SIM_COST_SYSCALL_NS = 100,      /* entersyscall + exitsyscall bookkeeping */
+    SIM_COST_NETPOLL_NS = 1000,     /* one netpoll (epoll_wait) call, at the least */
     SIM_COST_PREEMPT_SIGNAL_NS = 1000, /* preemptM: SIGURG until asyncPreempt runs */
     SIM_COST_SYSMON_NEWM_NS = 20000,   /* runtime.main: newm(sysmon) until it first runs */
     SIM_COST_VAR_NS = 5,            /* a load or store of a shared variable */

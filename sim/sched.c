@@ -797,7 +797,11 @@ static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, cons
         if (s->netpoll_m < 0 && poll_until != INT64_MAX) {
             s->netpoll_m = m->id;
             m->state = SIM_M_NETPOLL;
-            m->when_ns = poll_until > m->when_ns ? poll_until : m->when_ns;
+            /* A netpoll call takes time even when its deadline has passed (the timer
+             * is overdue on a P this M may not steal from): without it the M would
+             * loop at one instant. */
+            int64_t earliest = m->when_ns + SIM_COST_NETPOLL_NS;
+            m->when_ns = poll_until > earliest ? poll_until : earliest;
             cJSON *o = sim_ev(s, "MPoll", m, NULL);
             if (o) sim_trace_add_int(o, "until", m->when_ns);
             sim_ev_why(s, o, "findRunnable: no work, block in netpoll until the next timer");
