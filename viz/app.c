@@ -632,6 +632,18 @@ static int viz_interactive(viz_app *app) {
 
 /* ---- [SECTION] main ------------------------------------------------------------------------------------ */
 
+/* SDL falls back to drivers with no screen (dummy, offscreen) when there is no
+ * display: a window there would run unseen forever. */
+static int viz_no_screen(void) {
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (drv == NULL) return 1;
+    if (strcmp(drv, "dummy") == 0 || strcmp(drv, "offscreen") == 0 || strcmp(drv, "evdev") == 0) {
+        SDL_SetError("SDL video driver \"%s\"", drv);
+        return 1;
+    }
+    return 0;
+}
+
 static void viz_app_free(viz_app *app) {
     viz_font_close(&app->font);
     if (app->ren) SDL_DestroyRenderer(app->ren);
@@ -662,7 +674,9 @@ int main(int argc, char **argv) {
     int headless = app.o.png != NULL || app.o.frames_dir != NULL;
     if (headless) {
         rc = viz_headless(&app, NULL);
-    } else if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+    } else if ((getenv("DISPLAY") == NULL && getenv("WAYLAND_DISPLAY") == NULL && getenv("SDL_VIDEODRIVER") == NULL &&
+                SDL_SetError("DISPLAY and WAYLAND_DISPLAY are not set") < 0) ||
+               SDL_Init(SDL_INIT_VIDEO) != 0 || viz_no_screen()) {
         /* No display: say so, and leave a picture instead of nothing. */
         const char *base = strrchr(app.o.file, '/');
         char png[1024];
