@@ -191,6 +191,7 @@ static int viz_app_load(viz_app *app) {
 
 static void viz_app_select(viz_app *app, int64_t goid, int reveal) {
     viz_view *v = &app->view;
+    if (goid != v->sel_g) v->side_scroll_px = 0;
     v->sel_g = goid;
     v->sel_span = -1;
     if (reveal && goid > 0) {
@@ -527,7 +528,9 @@ static void viz_app_mouse(viz_app *app, const SDL_Event *e) {
         break;
     case SDL_MOUSEWHEEL: {
         int shift = (SDL_GetModState() & KMOD_SHIFT) != 0;
-        if (shift || v->mouse_x < v->r_lanes.x) viz_view_pan_px(v, 0, e->wheel.y * v->ch * 3);
+        if (v->mouse_x >= v->r_side.x && v->mouse_y >= v->r_side.y && v->mouse_y < v->r_side.y + v->r_side.h)
+            v->side_scroll_px -= e->wheel.y * v->ch * 3;
+        else if (shift || v->mouse_x < v->r_lanes.x) viz_view_pan_px(v, 0, e->wheel.y * v->ch * 3);
         else if (e->wheel.y != 0) viz_view_zoom(v, pow(0.8, e->wheel.y), v->mouse_x);
         break;
     }

@@ -306,10 +306,10 @@ void viz_view_geometry(viz_view *v, const viz_index *ix) {
     int32_t q_rows = ix->m->p_count + 1;
     int32_t q_h = viz_group_h(v) + q_rows * (v->ch + 2 * pad + 2) + pad;
     int32_t avail = H - top_h - ev_h;
-    if (q_h > avail * 38 / 100) q_h = avail * 38 / 100;
+    if (q_h > avail * 32 / 100) q_h = avail * 32 / 100;
     int32_t ruler_h = v->ch + 2 * pad + viz_px(v, 6);
     int32_t label_w = 22 * v->cw;
-    if (label_w > tl_w / 4) label_w = tl_w / 4;
+    if (label_w > tl_w * 3 / 10) label_w = tl_w * 3 / 10;
     v->r_top = (viz_rect){0, 0, W, top_h};
     v->r_event = (viz_rect){0, H - ev_h, W, ev_h};
     v->r_side = (viz_rect){tl_w, top_h, side_w, H - top_h - ev_h};
@@ -874,43 +874,47 @@ typedef struct viz_pen {      /* a cursor for lines of text in a panel */
     viz_view *v;
     viz_drawlist *dl;
     int32_t x, y, w, bottom;
+    int32_t top;              /* lines above this (scrolled away) take their room, undrawn */
 } viz_pen;
 
+/* One line of text, highlighted if asked; a line too long for the panel wraps at spaces
+ * (continuations indented two more), the highlight covering every piece. */
 static int viz_pen_line(viz_pen *pen, int32_t indent, const char *s, uint32_t rgba, uint32_t hilite) {
     viz_view *v = pen->v;
-    if (pen->y + v->ch > pen->bottom) return -1;
     int32_t lh = v->ch + viz_px(v, 2);
-    if (hilite) {
-        viz_fill(pen->dl, pen->x - viz_px(v, 2), pen->y - 1, pen->w + viz_px(v, 4), lh, hilite);
-        viz_outline(pen->dl, pen->x - viz_px(v, 2), pen->y - 1, pen->w + viz_px(v, 4), lh, C_HILITE_EDGE);
-    }
-    viz_text_n(pen->dl, v, pen->x + indent * v->cw, pen->y, s, (pen->w / v->cw) - indent, rgba);
-    pen->y += lh;
-    return 0;
-}
-
-/* A long line wrapped at spaces onto as many lines as it needs (continuations indented). */
-static void viz_pen_wrap(viz_pen *pen, int32_t indent, const char *s, uint32_t rgba) {
-    char line[512];
-    int32_t width = pen->w / pen->v->cw - indent;
-    for (int guard = 0; *s && guard < 16; guard++) {
+    int32_t y0 = pen->y;
+    char piece[512];
+    for (int guard = 0; guard < 16; guard++) {
+        if (pen->y + v->ch > pen->bottom) return -1;
+        int32_t width = pen->w / v->cw - indent;
         int32_t n = viz_u8len(s);
         size_t bytes = strlen(s);
         if (n > width && width > 8) {
-            bytes = viz_u8prefix(s, width);
-            size_t cut = bytes;
+            size_t max = viz_u8prefix(s, width), cut = max;
             while (cut > 0 && s[cut] != ' ') cut--;
-            if (cut > bytes / 2) bytes = cut;
+            bytes = cut > max / 3 ? cut : max;
         }
-        if (bytes >= sizeof line) bytes = sizeof line - 1;
-        memcpy(line, s, bytes);
-        line[bytes] = 0;
-        if (viz_pen_line(pen, indent, line, rgba, 0) != 0) return;
+        if (bytes >= sizeof piece) bytes = sizeof piece - 1;
+        memcpy(piece, s, bytes);
+        piece[bytes] = 0;
+        if (pen->y >= pen->top) {
+            if (hilite) viz_fill(pen->dl, pen->x - viz_px(v, 2), pen->y - 1, pen->w + viz_px(v, 4), lh, hilite);
+            viz_text_n(pen->dl, v, pen->x + indent * v->cw, pen->y, piece, width, rgba);
+        }
+        pen->y += lh;
         s += bytes;
         while (*s == ' ') s++;
+        if (*s == 0) break;
         if (guard == 0) indent += 2;
-        width = pen->w / pen->v->cw - indent;
     }
+    if (hilite && y0 >= pen->top)
+        viz_outline(pen->dl, pen->x - viz_px(v, 2), y0 - 1, pen->w + viz_px(v, 4), pen->y - y0, C_HILITE_EDGE);
+    return 0;
+}
+
+/* A long line wrapped at spaces (continuations indented). */
+static void viz_pen_wrap(viz_pen *pen, int32_t indent, const char *s, uint32_t rgba) {
+    viz_pen_line(pen, indent, s, rgba, 0);
 }
 
 static void viz_pen_gap(viz_pen *pen) {
@@ -1022,7 +1026,7 @@ static void viz_lay_side(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
     viz_fill(dl, r.x, r.y, r.w, r.h, C_PANEL);
     viz_hitbox(dl, r.x, r.y, r.w, r.h, VIZ_HIT_PANEL, -1, 0, 0, 0);
     viz_line(dl, r.x, r.y, r.x, r.y + r.h, C_PANEL_EDGE);
-    viz_pen pen = {v, dl, r.x + 3 * pad, r.y + 2 * pad, r.w - 6 * pad, r.y + r.h - pad};
+    viz_pen pen = {v, dl, r.x + 3 * pad, r.y + 2 * pad, r.w - 6 * pad, r.y + r.h - pad, r.y};
     char line[256], name[128];
     int32_t gl = viz_index_glane(ix, v->sel_g);
     if (gl < 0) {
@@ -1038,7 +1042,10 @@ static void viz_lay_side(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
     viz_g_name(ix, l->id, name, sizeof name);
     viz_fill(dl, r.x + 1, r.y, r.w - 1, v->ch + 3 * pad, viz_g_colour(l->id));
     viz_text_n(dl, v, pen.x, r.y + pad + pad / 2, name, pen.w / v->cw, viz_text_on(viz_g_colour(l->id)));
-    pen.y = r.y + v->ch + 5 * pad;
+    /* Below the name bar the panel scrolls (mouse wheel over it). */
+    pen.top = r.y + v->ch + 4 * pad;
+    if (v->side_scroll_px < 0) v->side_scroll_px = 0;
+    pen.y = r.y + v->ch + 5 * pad - v->side_scroll_px;
     int64_t t = v->cur >= 0 ? m->ev[v->cur].t_ns : -1;
     int64_t sp = t >= 0 ? viz_span_at(ix, gl, t) : -1;
     if (sp >= 0) {
@@ -1080,6 +1087,12 @@ static void viz_lay_side(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
         viz_pen_frame(&pen, m, d, rows[d], ce >= 0 && ce == copy_ev ? C_HILITE : 0);
     }
     if (copy_ev >= 0) viz_pen_copies(&pen, ix, v, copy_ev, feeder_ev);
+    if (pen.y + v->ch > pen.bottom || v->side_scroll_px > 0) { /* there is more: say how to see it */
+        const char *more = v->side_scroll_px > 0 ? "wheel: scroll \xe2\x86\x91\xe2\x86\x93" : "more below: wheel \xe2\x86\x93";
+        int32_t w = viz_u8len(more) * v->cw + 2 * pad;
+        viz_fill(dl, r.x + r.w - w - pad, r.y + r.h - v->ch - 2 * pad, w, v->ch + pad, 0xe3e7edffu);
+        viz_text(dl, v, r.x + r.w - w, r.y + r.h - v->ch - pad - pad / 2, more, C_TEXT_DIM);
+    }
 }
 
 /* ---- [SECTION] event bar ------------------------------------------------------------------------ */

@@ -72,6 +72,7 @@ typedef struct viz_view {
     double v0_ns, v1_ns;          /* the visible time range */
     int32_t width_px, height_px;
     int32_t scroll_px;            /* lanes scrolled up by this much */
+    int32_t side_scroll_px;       /* the goroutine panel scrolled up by this much */
     float scale;                  /* UI scale (--scale) */
     int32_t cw, ch;               /* the font's cell, px */
     int64_t cur;                  /* playhead: events [0, cur] have happened; -1 none */
