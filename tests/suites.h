@@ -17,6 +17,7 @@ Suite *viz_suite(void);
 Suite *replay_suite(void);
 Suite *explore_suite(void);
 Suite *race_suite(void);
+Suite *context_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
@@ -32,6 +33,7 @@ static Suite *(*const gmp_test_suites[])(void) = {
     replay_suite,
     explore_suite,
     race_suite,
+    context_suite,
     NULL,
 };
 
