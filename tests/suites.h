@@ -18,6 +18,7 @@ Suite *replay_suite(void);
 Suite *explore_suite(void);
 Suite *race_suite(void);
 Suite *context_suite(void);
+Suite *chan_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
@@ -34,6 +35,7 @@ static Suite *(*const gmp_test_suites[])(void) = {
     explore_suite,
     race_suite,
     context_suite,
+    chan_suite,
     NULL,
 };
 
