@@ -834,9 +834,11 @@ static void viz_lay_queues(const viz_index *ix, viz_view *v, viz_rq *rq, viz_dra
     int32_t xmax = r.x + r.w - 2 * pad;
     int32_t box_h = row_h - 2 * pad + 2;
     int32_t rows_fit = (r.y + r.h - y) / row_h;
+    /* Every P and the global queue, or as many Ps as fit, a "more" line and the global queue. */
+    int32_t max_ps = rq->p_count + 1 <= rows_fit ? rq->p_count : rows_fit - 2;
     int32_t shown = 0;
     for (int32_t p = 0; p < rq->p_count; p++) {
-        if (shown >= rows_fit - 1 && p < rq->p_count - 1) {
+        if (shown >= max_ps) {
             snprintf(buf, sizeof buf, "\xe2\x80\xa6 %d more Ps (make the window taller)", rq->p_count - p);
             viz_text(dl, v, r.x + 2 * pad, y + pad, buf, C_TEXT_DIM);
             y += row_h;
@@ -989,8 +991,9 @@ static void viz_pen_parent(viz_pen *pen, const viz_index *ix, const viz_view *v,
         }
     }
     if (!shown_slot) {
-        snprintf(line, sizeof line, "(%s has returned: its slot %s @0x%llx is gone)", viz_str(m, src->src_frame),
-                 src->src_var ? viz_str(m, src->src_var) : "", (unsigned long long)src->src_addr);
+        snprintf(line, sizeof line, "(no %s frame on its stack now: the slot %s @0x%llx is gone)",
+                 viz_str(m, src->src_frame), src->src_var ? viz_str(m, src->src_var) : "",
+                 (unsigned long long)src->src_addr);
         viz_pen_line(pen, 1, line, C_TEXT_DIM, 0);
     }
 }
