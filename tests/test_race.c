@@ -73,7 +73,7 @@ typedef struct r_variant {
     const char *name;
     r_body body;
     bool racy;          /* the detector must report (true) or stay silent (false) */
-    bool timers;        /* uses timers: run with GOMAXPROCS 1 only (see r_procs) */
+    bool timers;        /* uses timers (sleep, AfterFunc, timer channels) */
 } r_variant;
 
 static const r_variant *r_current;
@@ -672,12 +672,11 @@ static const r_variant r_unsynchronised[] = {
 
 enum { R_SEEDS = 12 };
 
-/* GOMAXPROCS tried: 1, 2 and 4; variants with timers only 1. Differs from what we want:
- * timers on several Ps can livelock the scheduler's netpoll loop (a scheduler bug being
- * fixed), so those variants stay on one P for now. */
+/* GOMAXPROCS tried: 1, 2 and 4. */
 static int32_t r_procs(const r_variant *v, int k) {
     static const int32_t procs[] = {1, 2, 4};
-    return v->timers ? (k == 0 ? 1 : 0) : procs[k];
+    (void)v;
+    return procs[k];
 }
 
 static void r_check_variant(const r_variant *v) {
