@@ -14,7 +14,7 @@ if [ -x build/viz/gmpview ]; then
     echo "opening the viewer (press ? for keys, q to quit)"
     ./build/viz/gmpview out/args_copy-seed1.jsonl
   else
-    ./build/viz/gmpview out/args_copy-seed1.jsonl --png out/args_copy-seed1.png --select 2
+    ./build/viz/gmpview out/args_copy-seed1.jsonl --png out/args_copy-seed1.png --select 2 --at 5000
     echo "no display: the viewer rendered out/args_copy-seed1.png"
   fi
 fi
