@@ -255,7 +255,7 @@ static void sim_vc_copy(sim_race_vc *dst, sim_race_vc *src) {
     SIM_ASSERT(dst != src);
     sim_vc_compact(src);
     SIM_RACE_GROW(dst->e, dst->cap, src->n);
-    memcpy(dst->e, src->e, (size_t)src->n * sizeof *src->e);
+    if (src->n) memcpy(dst->e, src->e, (size_t)src->n * sizeof *src->e);
     dst->n = src->n;
 }
 
@@ -303,7 +303,7 @@ static void sim_vc_join(sim_race_vc *dst, const sim_race_vc *src) {
     }
     R.tmp.n = k;
     if (dst->cap >= k) { /* keep each clock's buffer its own size: no big scratch buffer moves into it */
-        memcpy(dst->e, R.tmp.e, (size_t)k * sizeof *dst->e);
+        if (k) memcpy(dst->e, R.tmp.e, (size_t)k * sizeof *dst->e);
         dst->n = k;
         return;
     }
@@ -476,7 +476,7 @@ static int32_t sim_race_intern(const sim_race_frame *f, uint32_t n) {
         if (eq) return m->vals[i];
     }
     SIM_RACE_GROW(R.frames, R.frame_cap, R.frame_count + n);
-    memcpy(&R.frames[R.frame_count], f, (size_t)n * sizeof *f);
+    if (n) memcpy(&R.frames[R.frame_count], f, (size_t)n * sizeof *f);
     SIM_RACE_GROW(R.stacks, R.stack_cap, R.stack_count + 1);
     int32_t id = R.stack_count++;
     R.stacks[id] = (sim_race_stack){R.frame_count, n, h};
