@@ -17,8 +17,8 @@
  *    completes and the receive before the send completes);
  *  - buffered channel of capacity C: message k goes through slot k mod C, and each slot
  *    is released-and-acquired (racereleaseacquire) by its sender and its receiver, so the
- *    k-th receive happens before the (k+C)-th send completes; elemsize 0 uses one clock
- *    at c.buf with acquire+release, as the runtime does;
+ *    k-th receive happens before the (k+C)-th send completes (for zero-size elements too,
+ *    where the runtime shares one clock between the slots: docs/race.md);
  *  - close happens before a receive that returns because the channel is closed, and
  *    before the wake-up of every goroutine parked on the channel;
  *  - Mutex: Unlock releases (store) and Lock acquires at the mutex's address; RWMutex:
