@@ -697,6 +697,9 @@ void sim_race_access(sim_sched *s, uint64_t addr, const char *name, bool is_writ
                      const char *file, int line) {
     SIM_ASSERT(s->curg >= 0);
     SIM_ASSERT(addr != 0);
+    /* After main returned a Go process has exited (racefini already counted the races):
+     * what the leak phase runs is not checked. */
+    if (s->main_done) return;
     sim_race_gstate *gs = sim_race_gstate_of(s, s->curg);
     sim_race_shadow *sh = sim_race_shadow_of(addr, name);
     /* Same epoch as the access already recorded: nothing new to learn. */
