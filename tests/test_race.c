@@ -625,6 +625,19 @@ static void v_close_vs_send(void) {
     }
 }
 
+/* A write after main returned: a Go process has exited by then (and the leak phase
+ * that runs it here is not checked), so nothing is reported. */
+static void r_late_writer(void *argp) {
+    r_args *a = argp;
+    gmp_sleep(100000);
+    gmp_store(a->x, 2);
+}
+static void v_after_main_returned(void) {
+    r_args a = {.x = gmp_new_var("x", 0)};
+    GMP_GO(r_late_writer, a);
+    gmp_store(a.x, 1);
+}
+
 static const r_variant r_synchronised[] = {
     {"go", v_go, false, false},
     {"unbuffered_send", v_unbuffered_send, false, false},
@@ -655,6 +668,7 @@ static const r_variant r_synchronised[] = {
     {"context_err", v_context_err, false, false},
     {"after_func", v_after_func, false, true},
     {"timer_chan", v_timer_chan, false, true},
+    {"after_main_returned", v_after_main_returned, false, true},
 };
 
 static const r_variant r_unsynchronised[] = {
