@@ -11,8 +11,8 @@
 # Which schedules: every scenario that `gmpsim list` shows (the classroom's), with
 # seeds 1 and 2 at --procs 4 (seed 2 only when seed 1's file is at most 256 KiB) and
 # seed 1 at --procs 1, plus the Go versions whose
-# semantics a scenario is about (args_copy --go 1.16, loopvar --go 1.21). File names say
-# the options: <scenario>-p<procs>-s<seed>[-go1.NN].jsonl. Files for scenarios that no
+# semantics a scenario is about (args_copy --go 1.16, loopvar --go 1.21), and --race for the
+# race scenarios. File names say the options: <scenario>-p<procs>-s<seed>[-go1.NN][-race].jsonl. Files for scenarios that no
 # longer exist are removed. Every recording stops at 10,000 events (outcome limit, with a
 # warning): a scenario that never ends still gets a small golden file.
 set -euo pipefail
@@ -29,12 +29,12 @@ max_events=10000
 mkdir -p "$dir"
 rm -f "$dir"/*.jsonl
 
-record() { # record SCENARIO PROCS SEED [GO]
-  local scn=$1 procs=$2 seed=$3 go=${4:-}
-  local name="$scn-p$procs-s$seed${go:+-go$go}"
+record() { # record SCENARIO PROCS SEED [GO] [race]
+  local scn=$1 procs=$2 seed=$3 go=${4:-} race=${5:-}
+  local name="$scn-p$procs-s$seed${go:+-go$go}${race:+-race}"
   local rc=0
-  "$gmpsim" run "$scn" -q --procs "$procs" --seed "$seed" ${go:+--go "$go"} --max-events "$max_events" \
-    -o "$dir/$name.jsonl" >/dev/null 2>&1 || rc=$?
+  "$gmpsim" run "$scn" -q --procs "$procs" --seed "$seed" ${go:+--go "$go"} ${race:+--race} \
+    --max-events "$max_events" -o "$dir/$name.jsonl" >/dev/null 2>&1 || rc=$?
   if [ "$rc" -gt 1 ]; then # 0 ok, 1 the scenario failed (a schedule like any other)
     echo "regolden: gmpsim run $scn failed with status $rc" >&2
     exit 1
@@ -53,7 +53,8 @@ for scn in $("$gmpsim" list | awk 'NF && $1 ~ /^[a-z0-9_]+$/ { print $1 }'); do
   record "$scn" 1 1
   case $scn in
     args_copy) record "$scn" 4 1 1.16 ;;
-    loopvar) record "$scn" 4 1 1.21; record "$scn" 4 2 1.21 ;;
+    loopvar) record "$scn" 4 1 1.21; record "$scn" 4 2 1.21; record "$scn" 4 1 1.21 race ;;
+    race_counter | race_counter_fixed) record "$scn" 4 1 "" race; record "$scn" 1 1 "" race ;;
   esac
   n=$((n + 1))
 done

@@ -1,7 +1,7 @@
 /* sim/chan.c: channels (the runtime's chan.go): hchan with a ring buffer, FIFO
  * recvq/sendq of sudogs, direct copies between goroutine stacks.
- * Differs: no select yet (selectgo), no nil channels through this API, no race
- * annotations; the channel lock is implicit (one host thread). */
+ * Differs: the channel lock is implicit (one host thread). select is in select.c; the
+ * race detector's annotations (--race) follow the runtime's racesync/raceacquire calls. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,7 +99,7 @@ static uint64_t sim_elem_addr(sim_sched *s, const char *name, uint32_t size) {
 /* Models: runtime.makechan. Runs on the calling goroutine; costs nothing by itself. */
 gmp_chan sim_makechan(sim_sched *s, size_t elem_size_bytes, int64_t cap) {
     SIM_ASSERT(s->curg >= 0);
-    if (cap < 0 || cap > (1 << 24)) sim_fatal(s, "makechan: size out of range");
+    if (cap < 0 || cap > (1 << 24)) sim_fail_current(s, GMP_OUTCOME_PANIC, "makechan: size out of range");
     if (elem_size_bytes >= (1 << 16)) sim_fatal(s, "makechan: invalid channel element type");
     if (s->chan_count == s->chan_cap) {
         int32_t n = s->chan_cap ? s->chan_cap * 2 : 16;

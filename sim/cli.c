@@ -36,6 +36,8 @@ static const char usage_text[] =
     "  -o, --output FILE          write the schedule (JSON Lines) to FILE (- for stdout)\n"
     "      --schedtrace MS        print the runtime's SCHED line every MS virtual ms (stderr)\n"
     "      --scheddetail          with --schedtrace: the per-P, per-M and per-G lines too\n"
+    "      --race                 run the data race detector (as go run -race): accesses to\n"
+    "                             gmp_var variables and channels checked against happens-before\n"
     "      --leaks=report|ignore  report goroutines still blocked after main returns (default\n"
     "                             report: outcome leak), or end the run when main returns\n"
     "      --max-events N         stop with outcome `limit` after N events (default 50000000)\n"
@@ -60,11 +62,12 @@ static const char usage_text[] =
     "      --junit FILE           JUnit XML, one test case per failure signature\n"
     "      --results FILE         the results (failing seeds, signatures) for a later merge\n"
     "      --merge R1 R2 ...      instead of running: merge the shards' --results by seed\n"
-    "  -p, -g, --max-events, --max-time, --stack-size   as for run; -q: no progress line\n"
+    "  -p, -g, --race, --leaks, --max-events, --max-time, --stack-size   as for run;\n"
+    "                             -q: no progress line\n"
     "shrink options: -o MIN (required), --max-runs N (default 5000), -v\n"
     "\n"
     "exit status: 0 the run ended ok; 1 the scenario failed (deadlock, leak, panic, assert,\n"
-    "fault, limit); 2 bad usage or input; 3 internal error.\n";
+    "fault, limit, race); 2 bad usage or input; 3 internal error.\n";
 
 /* One line on stderr that names the problem, then exit status 2. */
 static int fail_usage(const char *fmt, const char *arg) {
@@ -156,6 +159,7 @@ static int cmd_run(int argc, char **argv) {
         {"max-time", required_argument, NULL, 'M'},  {"stack-size", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
         {"scheddetail", no_argument, NULL, 'D'},     {"leaks", required_argument, NULL, 'L'},
+        {"race", no_argument, NULL, 'A'},
         {"yield-timeout", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0}};
     gmp_options opt;
@@ -196,6 +200,7 @@ static int cmd_run(int argc, char **argv) {
             break;
         case 'q': quiet = 1; break;
         case 'D': opt.scheddetail = 1; break;
+        case 'A': opt.race = 1; break;
         case 'Y':
             if (parse_i64(optarg, 1, 3600, &v)) return fail_usage("--yield-timeout: '%s' is not seconds in 1..3600", optarg);
             opt.yield_timeout_s = (int32_t)v;
@@ -224,8 +229,9 @@ static int cmd_run(int argc, char **argv) {
     }
     FILE *info = to_stdout ? stderr : stdout;
     if (!quiet)
-        fprintf(info, "SEED=%" PRIu64 " scenario=%s procs=%d go=1.%d max_events=%" PRId64 "%s%s\n", opt.seed,
-                scn->name, opt.procs, opt.go_minor, opt.max_events ? opt.max_events : INT64_C(50000000),
+        fprintf(info, "SEED=%" PRIu64 " scenario=%s procs=%d go=1.%d race=%s leaks=%s max_events=%" PRId64 "%s%s\n",
+                opt.seed, scn->name, opt.procs, opt.go_minor, opt.race ? "on" : "off",
+                opt.leaks_ignore ? "ignore" : "report", opt.max_events ? opt.max_events : INT64_C(50000000),
                 out_path ? " output=" : "", out_path ? out_path : "");
     fflush(info);
     opt.stdout_sink = quiet ? fopen("/dev/null", "w") : info;
@@ -457,6 +463,7 @@ static int cmd_explore(int argc, char **argv) {
         {"max-time", required_argument, NULL, 'M'},  {"stack-size", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
         {"results", required_argument, NULL, 'W'},   {"merge", no_argument, NULL, 'G'},
+        {"race", no_argument, NULL, 'A'},            {"leaks", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0}};
     gmp_explore_options eo = {.seed_first = 1, .runs = 100, .jobs = 1};
     const char *junit = NULL, *results = NULL;
@@ -476,6 +483,12 @@ static int cmd_explore(int argc, char **argv) {
             break;
         case 'W': results = optarg; break;
         case 'G': merge = 1; break;
+        case 'A': eo.race = 1; break;
+        case 'L':
+            if (!strcmp(optarg, "report")) eo.leaks_ignore = 0;
+            else if (!strcmp(optarg, "ignore")) eo.leaks_ignore = 1;
+            else return fail_usage("--leaks: '%s' is not report or ignore", optarg);
+            break;
         case 'x': eo.strategy = optarg; break;
         case 'j':
             if (parse_i64(optarg, 1, 256, &v)) return fail_usage("--jobs: '%s' is not a number in 1..256", optarg);

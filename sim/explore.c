@@ -732,6 +732,8 @@ static int sim_x_setup(sim_xstate *x, const gmp_explore_options *eo, char *err, 
     x->base.max_events = eo->max_events;
     x->base.max_time_ns = eo->max_time_ns;
     x->base.stack_size_bytes = eo->stack_size_bytes;
+    x->base.race = eo->race;
+    x->base.leaks_ignore = eo->leaks_ignore;
     if (gmp_options_check(&x->base, err, err_size) != 0) return -1;
     x->stride = (uint64_t)n;
     x->first = eo->seed_first + (uint64_t)(k - 1);

@@ -106,6 +106,7 @@ typedef struct sim_race_chan {   /* message counters: message k uses slot k mod 
 } sim_race_chan;
 
 static struct sim_race {
+    int on;                    /* the detector runs (--race / gmp_options.race) */
     sim_sched *s;                /* the run */
     sim_race_thread *threads;    /* by tid; tid 0 unused */
     uint32_t thread_count, thread_cap;
@@ -405,12 +406,14 @@ static void sim_race_do_release_store_acquire(sim_race_vc *thr, uint64_t addr) {
 }
 
 void sim_race_acquire_g(sim_sched *s, int32_t gi, uint64_t addr) {
+    if (!R.on) return; /* --race */
     sim_race_gstate *gs = sim_race_gstate_of(s, gi);
     if (gs->ignore_sync) return;
     sim_race_do_acquire(&gs->vc, addr);
 }
 
 void sim_race_release_g(sim_sched *s, int32_t gi, uint64_t addr) {
+    if (!R.on) return; /* --race */
     sim_race_gstate *gs = sim_race_gstate_of(s, gi);
     if (gs->ignore_sync) return;
     sim_race_do_release_store(&gs->vc, addr);
@@ -418,16 +421,19 @@ void sim_race_release_g(sim_sched *s, int32_t gi, uint64_t addr) {
 }
 
 void sim_race_acquire(sim_sched *s, uint64_t addr) {
+    if (!R.on) return; /* --race */
     SIM_ASSERT(s->curg >= 0);
     sim_race_acquire_g(s, s->curg, addr);
 }
 
 void sim_race_release(sim_sched *s, uint64_t addr) {
+    if (!R.on) return; /* --race */
     SIM_ASSERT(s->curg >= 0);
     sim_race_release_g(s, s->curg, addr);
 }
 
 void sim_race_release_merge(sim_sched *s, uint64_t addr) {
+    if (!R.on) return; /* --race */
     SIM_ASSERT(s->curg >= 0);
     sim_race_gstate *gs = sim_race_gstate_of(s, s->curg);
     if (gs->ignore_sync) return;
@@ -436,11 +442,13 @@ void sim_race_release_merge(sim_sched *s, uint64_t addr) {
 }
 
 void sim_race_disable(sim_sched *s) {
+    if (!R.on) return; /* --race */
     SIM_ASSERT(s->curg >= 0);
     sim_race_gstate_of(s, s->curg)->ignore_sync++;
 }
 
 void sim_race_enable(sim_sched *s) {
+    if (!R.on) return; /* --race */
     SIM_ASSERT(s->curg >= 0);
     sim_race_gstate *gs = sim_race_gstate_of(s, s->curg);
     SIM_ASSERT(gs->ignore_sync > 0);
@@ -528,6 +536,7 @@ static int32_t sim_race_fired_func(sim_sched *s) {
 }
 
 void sim_race_go_create(sim_sched *s, const sim_g *parent, const sim_g *child) {
+    if (!R.on) return; /* --race */
     SIM_ASSERT(child != NULL && child->index >= 0);
     SIM_ASSERT(parent == NULL || parent->index != child->index);
     if (parent != NULL) sim_race_gslot(s, parent->index);
@@ -695,6 +704,7 @@ static void sim_race_read_check(sim_sched *s, sim_race_shadow *sh, const sim_rac
 
 void sim_race_access(sim_sched *s, uint64_t addr, const char *name, bool is_write, const char *fn,
                      const char *file, int line) {
+    if (!R.on) return; /* --race */
     SIM_ASSERT(s->curg >= 0);
     SIM_ASSERT(addr != 0);
     /* After main returned a Go process has exited (racefini already counted the races):
@@ -713,6 +723,7 @@ void sim_race_access(sim_sched *s, uint64_t addr, const char *name, bool is_writ
 
 /* Models: racemalloc (the shadow of fresh memory is cleared) and the initialising store. */
 void sim_race_var_new(sim_sched *s, uint64_t addr, const char *name) {
+    if (!R.on) return; /* --race */
     sim_race_shadow *sh = sim_race_shadow_of(addr, name);
     sim_race_reads_clear(sh);
     sim_race_acc_set(&sh->w, 0, 0, -1);
@@ -776,11 +787,13 @@ static void sim_race_sync_pair(sim_sched *s, const sim_hchan *c, int32_t other) 
 }
 
 void sim_race_chan_send(sim_sched *s, const sim_hchan *c) {
+    if (!R.on) return; /* --race */
     sim_race_access(s, sim_race_chan_raceaddr(c), "chan", false, "runtime.chansend", "runtime/chan.go",
                     SIM_RACE_RUNTIME_LINE);
 }
 
 void sim_race_chan_send_direct(sim_sched *s, const sim_hchan *c, int32_t rg) {
+    if (!R.on) return; /* --race */
     if (c->dataqsiz == 0) {
         sim_race_sync_pair(s, c, rg);
         return;
@@ -795,16 +808,19 @@ void sim_race_chan_send_direct(sim_sched *s, const sim_hchan *c, int32_t rg) {
 }
 
 void sim_race_chan_buf_send(sim_sched *s, const sim_hchan *c) {
+    if (!R.on) return; /* --race */
     sim_race_chan *rc = sim_race_chan_of(c);
     sim_race_notify(s, sim_race_chan_slot(c, rc->nsend++), s->curg, NULL);
 }
 
 void sim_race_chan_buf_recv(sim_sched *s, const sim_hchan *c) {
+    if (!R.on) return; /* --race */
     sim_race_chan *rc = sim_race_chan_of(c);
     sim_race_notify(s, sim_race_chan_slot(c, rc->nrecv++), s->curg, NULL);
 }
 
 void sim_race_chan_recv_direct(sim_sched *s, const sim_hchan *c, int32_t sg) {
+    if (!R.on) return; /* --race */
     if (c->dataqsiz == 0) {
         sim_race_sync_pair(s, c, sg);
         return;
@@ -819,20 +835,24 @@ void sim_race_chan_recv_direct(sim_sched *s, const sim_hchan *c, int32_t sg) {
 }
 
 void sim_race_chan_recv_closed(sim_sched *s, const sim_hchan *c) {
+    if (!R.on) return; /* --race */
     sim_race_acquire(s, sim_race_chan_raceaddr(c));
 }
 
 void sim_race_chan_close(sim_sched *s, const sim_hchan *c) {
+    if (!R.on) return; /* --race */
     sim_race_access(s, sim_race_chan_raceaddr(c), "chan", true, "runtime.closechan", "runtime/chan.go",
                     SIM_RACE_RUNTIME_LINE);
     sim_race_release(s, sim_race_chan_raceaddr(c));
 }
 
 void sim_race_chan_close_wake(sim_sched *s, const sim_hchan *c, int32_t gi) {
+    if (!R.on) return; /* --race */
     sim_race_acquire_g(s, gi, sim_race_chan_raceaddr(c));
 }
 
 void sim_race_chan_timer_send(sim_sched *s, const sim_hchan *c, uint64_t timer_addr, int32_t rg) {
+    if (!R.on) return; /* --race */
     sim_race_vc *ctx = sim_race_timer_ctx(s);
     sim_race_do_acquire(ctx, timer_addr); /* runtimer: raceacquirectx(timerRaceCtx, t) */
     sim_race_chan *rc = sim_race_chan_of(c);
@@ -850,6 +870,7 @@ void sim_race_chan_timer_send(sim_sched *s, const sim_hchan *c, uint64_t timer_a
 /* ---- [SECTION] timers ---------------------------------------------------------------------- */
 
 void sim_race_timer_arm(sim_sched *s, int32_t ti) {
+    if (!R.on) return; /* --race */
     const sim_timer *t = sim_timer_at(s, ti);
     sim_race_release(s, t->addr);
     if (t->kind != SIM_TIMER_FUNC) return;
@@ -860,6 +881,7 @@ void sim_race_timer_arm(sim_sched *s, int32_t ti) {
 }
 
 void sim_race_timer_stop(sim_sched *s, int32_t ti) {
+    if (!R.on) return; /* --race */
     (void)s;
     for (int32_t i = 0; i < R.pending_count; i++) {
         if (R.pending_func[i] != ti) continue;
@@ -898,6 +920,7 @@ static void sim_race_free_all(void) {
 void sim_race_begin(sim_sched *s) {
     sim_race_free_all();
     R.s = s;
+    R.on = s->opt.race != 0;
     R.timer_ctx_count = s->nprocs;
     R.timer_ctx = calloc((size_t)s->nprocs, sizeof *R.timer_ctx);
     if (R.timer_ctx == NULL) sim_throw("race: out of memory");

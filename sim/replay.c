@@ -135,6 +135,14 @@ static int sim_sf_header(sim_sf *sf, char *err, size_t err_size) {
         }
         sf->opt.leaks_ignore = strcmp(s, "ignore") == 0;
     }
+    if (sim_sf_get(h, "options.race") != NULL) {
+        const cJSON *r = sim_sf_get(h, "options.race");
+        if (!cJSON_IsBool(r)) {
+            sim_sf_fail(sf, err, err_size, 1, "options.race", "not true or false");
+            goto out;
+        }
+        sf->opt.race = cJSON_IsTrue(r);
+    }
     if (sim_sf_get(h, "options.stack_size") != NULL) {
         if (sim_sf_int(sf, h, 1, "options.stack_size", 0, 64 << 20, &v, err, err_size) != 0) goto out;
         sf->opt.stack_size_bytes = (uint32_t)v;

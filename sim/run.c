@@ -404,6 +404,7 @@ static void sim_write_header(sim_sched *s) {
     sim_trace_add_int(o, "max_events", s->opt.max_events);
     sim_trace_add_int(o, "max_time_ns", s->opt.max_time_ns);
     cJSON_AddStringToObject(o, "leaks", s->opt.leaks_ignore ? "ignore" : "report");
+    cJSON_AddBoolToObject(o, "race", s->opt.race != 0);
     /* These two only decide fault outcomes; the stack size as asked for (sanitizer
      * builds give goroutines larger host stacks, which is not an option). */
     sim_trace_add_int(o, "stack_size", s->stack_size_asked);

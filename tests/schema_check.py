@@ -252,6 +252,7 @@ class _State:
         self.header = None
         self.procs = None          # options.procs
         self.leaks = None          # options.leaks
+        self.race = None           # options.race
         self.events = 0
         self.expect_i = 0
         self.last_t = None
@@ -379,6 +380,7 @@ class FileChecker:
             if _is_int(opts.get("procs")):
                 st.procs = opts["procs"]
             st.leaks = opts.get("leaks")
+            st.race = opts.get("race")
 
     @staticmethod
     def _event(no, o, ev, st, bad):
@@ -487,6 +489,8 @@ class FileChecker:
                     bad(no, "cands", "%d candidates for n=%d" % (len(cands), n))
                 elif c < n and o.get("pick") != cands[c]:
                     bad(no, "pick", "%r is not cands[%d] = %r" % (o.get("pick"), c, cands[c]))
+        if ev == "Race" and st.race is False:
+            bad(no, "ev", "a Race event in a run without the race detector (options.race false)")
         if ev == "Race":
             st.races += 1
             if _is_int(o.get("count")) and o["count"] != st.races:
@@ -685,7 +689,7 @@ def _same_file(a, b):
 # (MainReturn + GoDestroy, GoLeak, Panic, Fail) are added by _sample.
 _HEADER = {"ev": "Header", "format": "gmpsim-schedule", "version": 1, "scenario": "selftest", "seed": 1,
            "strategy": "random", "options": {"procs": 2, "go": "1.22", "max_events": 50000000,
-                                             "max_time_ns": 3600000000000, "leaks": "report",
+                                             "max_time_ns": 3600000000000, "leaks": "report", "race": True,
                                              "stack_size": 65536, "yield_timeout_s": 10}}
 _CH = "0xc000010000"
 _VAR = "0xc000010080"

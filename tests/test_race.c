@@ -43,6 +43,7 @@ static void r_run_scenario(r_run *r, const char *name, int32_t procs, uint64_t s
     opt.seed = seed;
     opt.go_minor = go_minor;
     opt.max_events = 2000000;
+    opt.race = 1; /* --race */
     FILE *sched = with_schedule ? open_memstream(&r->sched, &r->sched_len) : NULL;
     FILE *out = open_memstream(&r->out, &r->out_len);
     opt.stdout_sink = out;

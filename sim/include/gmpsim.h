@@ -421,6 +421,8 @@ typedef struct gmp_explore_options {
     int32_t procs, go_minor;   /* as gmp_options (0: the defaults) */
     int64_t max_events, max_time_ns;
     uint32_t stack_size_bytes;
+    int32_t race;              /* run the race detector (--race) */
+    int32_t leaks_ignore;      /* --leaks=ignore */
     int32_t jobs;              /* worker processes (fork); <= 1: this process */
     int32_t shard_index, shard_count; /* K of N (1-based): the seeds at positions = K-1 mod N */
     int64_t max_failures;      /* stop after this many failures in seed order (0: no limit) */
@@ -556,6 +558,8 @@ typedef struct gmp_options {
                                   goroutine still blocked (outcome leak). 1: main returning
                                   ends the run, as in Go. */
     int32_t scheddetail;       /* with schedtrace_ms: add the runtime's per-P/M/G lines */
+    int32_t race;              /* run the data race detector (go run -race); off by default,
+                                  as in Go: it costs time and memory per operation */
     const gmp_strategy *strategy; /* NULL: seeded random */
 } gmp_options;
 
