@@ -19,6 +19,7 @@ Suite *explore_suite(void);
 Suite *race_suite(void);
 Suite *context_suite(void);
 Suite *chan_suite(void);
+Suite *bugs_suite(void);
 
 static Suite *(*const gmp_test_suites[])(void) = {
     coro_suite,
@@ -36,6 +37,7 @@ static Suite *(*const gmp_test_suites[])(void) = {
     race_suite,
     context_suite,
     chan_suite,
+    bugs_suite,
     NULL,
 };
 
