@@ -102,7 +102,9 @@ void sim_finish(sim_sched *s, gmp_outcome outcome, const char *message) {
     if (s->done && s->outcome != GMP_OUTCOME_OK) return; /* the first failure wins */
     s->done = 1;
     s->outcome = outcome;
-    snprintf(s->message, sizeof s->message, "%s", message);
+    size_t n = strnlen(message, sizeof s->message - 1); /* a longer message is cut */
+    memcpy(s->message, message, n);
+    s->message[n] = 0;
 }
 
 /* Writes "msg\n\n" + the goroutine's traceback into s->message-sized text, for stderr. */
