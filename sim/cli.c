@@ -120,6 +120,45 @@ static int parse_duration(const char *s, int64_t *ns) {
     return -1;
 }
 
+/* The simulation options that run and explore share (-p, -g, --max-events, --max-time,
+ * --stack-size, --race, --leaks, --yield-timeout) into opt. Returns -1 when c is not one
+ * of them, 0 when it was parsed, or the exit status of a bad value (after its message). */
+static int parse_sim_option(int c, const char *arg, gmp_options *opt) {
+    int64_t v;
+    switch (c) {
+    case 'p':
+        if (parse_i64(arg, 1, 256, &v)) return fail_usage("--procs: '%s' is not a number in 1..256", arg);
+        opt->procs = (int32_t)v;
+        return 0;
+    case 'g':
+        if (parse_go(arg, &opt->go_minor)) return fail_usage("--go: '%s' is not a Go version 1.5..1.26", arg);
+        return 0;
+    case 'E':
+        if (parse_i64(arg, 1, INT64_C(1) << 50, &v)) return fail_usage("--max-events: '%s' is not a positive number", arg);
+        opt->max_events = v;
+        return 0;
+    case 'M':
+        if (parse_duration(arg, &opt->max_time_ns) || opt->max_time_ns == 0)
+            return fail_usage("--max-time: '%s' is not a duration such as 500ms, 2s, 1m", arg);
+        return 0;
+    case 'S':
+        if (parse_i64(arg, 16384, 64 << 20, &v)) return fail_usage("--stack-size: '%s' is not bytes in 16384..67108864", arg);
+        opt->stack_size_bytes = (uint32_t)v;
+        return 0;
+    case 'A': opt->race = 1; return 0;
+    case 'L':
+        if (!strcmp(arg, "report")) opt->leaks_ignore = 0;
+        else if (!strcmp(arg, "ignore")) opt->leaks_ignore = 1;
+        else return fail_usage("--leaks: '%s' is not report or ignore", arg);
+        return 0;
+    case 'Y':
+        if (parse_i64(arg, 1, 3600, &v)) return fail_usage("--yield-timeout: '%s' is not seconds in 1..3600", arg);
+        opt->yield_timeout_s = (int32_t)v;
+        return 0;
+    default: return -1;
+    }
+}
+
 static int cmd_list(void) {
     for (size_t i = 0; i < gmp_scenario_count(); i++) {
         const gmp_scenario *scn = gmp_scenario_at(i);
@@ -174,44 +213,22 @@ static int cmd_run(int argc, char **argv) {
             if (parse_i64(optarg, 0, (INT64_C(1) << 53) - 1, &v)) return fail_usage("--seed: '%s' is not a number in 0..2^53-1", optarg);
             opt.seed = (uint64_t)v;
             break;
-        case 'p':
-            if (parse_i64(optarg, 1, 256, &v)) return fail_usage("--procs: '%s' is not a number in 1..256", optarg);
-            opt.procs = (int32_t)v;
-            break;
-        case 'g':
-            if (parse_go(optarg, &opt.go_minor)) return fail_usage("--go: '%s' is not a Go version 1.5..1.26", optarg);
-            break;
         case 'o': out_path = optarg; break;
         case 'T':
             if (parse_i64(optarg, 1, 3600000, &v)) return fail_usage("--schedtrace: '%s' is not milliseconds in 1..3600000", optarg);
             opt.schedtrace_ms = v;
             break;
-        case 'E':
-            if (parse_i64(optarg, 1, INT64_C(1) << 50, &v)) return fail_usage("--max-events: '%s' is not a positive number", optarg);
-            opt.max_events = v;
-            break;
-        case 'M':
-            if (parse_duration(optarg, &opt.max_time_ns) || opt.max_time_ns == 0)
-                return fail_usage("--max-time: '%s' is not a duration such as 500ms, 2s, 1m", optarg);
-            break;
-        case 'S':
-            if (parse_i64(optarg, 16384, 64 << 20, &v)) return fail_usage("--stack-size: '%s' is not bytes in 16384..67108864", optarg);
-            opt.stack_size_bytes = (uint32_t)v;
-            break;
         case 'q': quiet = 1; break;
         case 'D': opt.scheddetail = 1; break;
-        case 'A': opt.race = 1; break;
-        case 'Y':
-            if (parse_i64(optarg, 1, 3600, &v)) return fail_usage("--yield-timeout: '%s' is not seconds in 1..3600", optarg);
-            opt.yield_timeout_s = (int32_t)v;
-            break;
-        case 'L':
-            if (!strcmp(optarg, "report")) opt.leaks_ignore = 0;
-            else if (!strcmp(optarg, "ignore")) opt.leaks_ignore = 1;
-            else return fail_usage("--leaks: '%s' is not report or ignore", optarg);
-            break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return fail_usage("%s", "bad option");
+        default: {
+            int rc = parse_sim_option(c, optarg, &opt);
+            if (rc >= 0) {
+                if (rc != 0) return rc;
+                break;
+            }
+            return fail_usage("%s", "bad option");
+        }
         }
     }
     if (opt.scheddetail && opt.schedtrace_ms == 0) return fail_usage("%s", "--scheddetail needs --schedtrace MS");
@@ -466,6 +483,7 @@ static int cmd_explore(int argc, char **argv) {
         {"race", no_argument, NULL, 'A'},            {"leaks", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0}};
     gmp_explore_options eo = {.seed_first = 1, .runs = 100, .jobs = 1};
+    gmp_options sim = {0};
     const char *junit = NULL, *results = NULL;
     int quiet = 0, merge = 0, runs_given = 0;
     int64_t v;
@@ -483,12 +501,7 @@ static int cmd_explore(int argc, char **argv) {
             break;
         case 'W': results = optarg; break;
         case 'G': merge = 1; break;
-        case 'A': eo.race = 1; break;
-        case 'L':
-            if (!strcmp(optarg, "report")) eo.leaks_ignore = 0;
-            else if (!strcmp(optarg, "ignore")) eo.leaks_ignore = 1;
-            else return fail_usage("--leaks: '%s' is not report or ignore", optarg);
-            break;
+
         case 'x': eo.strategy = optarg; break;
         case 'j':
             if (parse_i64(optarg, 1, 256, &v)) return fail_usage("--jobs: '%s' is not a number in 1..256", optarg);
@@ -510,30 +523,26 @@ static int cmd_explore(int argc, char **argv) {
             break;
         case 'O': eo.out_dir = optarg; break;
         case 'J': junit = optarg; break;
-        case 'p':
-            if (parse_i64(optarg, 1, 256, &v)) return fail_usage("--procs: '%s' is not a number in 1..256", optarg);
-            eo.procs = (int32_t)v;
-            break;
-        case 'g':
-            if (parse_go(optarg, &eo.go_minor)) return fail_usage("--go: '%s' is not a Go version 1.5..1.26", optarg);
-            break;
-        case 'E':
-            if (parse_i64(optarg, 1, INT64_C(1) << 50, &v)) return fail_usage("--max-events: '%s' is not a positive number", optarg);
-            eo.max_events = v;
-            break;
-        case 'M':
-            if (parse_duration(optarg, &eo.max_time_ns) || eo.max_time_ns == 0)
-                return fail_usage("--max-time: '%s' is not a duration such as 500ms, 2s, 1m", optarg);
-            break;
-        case 'S':
-            if (parse_i64(optarg, 16384, 64 << 20, &v)) return fail_usage("--stack-size: '%s' is not bytes in 16384..67108864", optarg);
-            eo.stack_size_bytes = (uint32_t)v;
-            break;
         case 'q': quiet = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return fail_usage("%s", "bad option");
+        default: {
+            int rc = parse_sim_option(c, optarg, &sim);
+            if (rc >= 0) {
+                if (rc != 0) return rc;
+                break;
+            }
+            return fail_usage("%s", "bad option");
+        }
         }
     }
+    /* The shared options, parsed into a gmp_options (0: the defaults). */
+    eo.procs = sim.procs;
+    eo.go_minor = sim.go_minor;
+    eo.max_events = sim.max_events;
+    eo.max_time_ns = sim.max_time_ns;
+    eo.stack_size_bytes = sim.stack_size_bytes;
+    eo.race = sim.race;
+    eo.leaks_ignore = sim.leaks_ignore;
     if (merge) return explore_merge(argc - optind, argv + optind, junit);
     if (optind + 1 != argc) return fail_usage("%s", "explore: expected one SCENARIO");
     int dfs = eo.strategy && strncmp(eo.strategy, "dfs", 3) == 0;
