@@ -184,6 +184,13 @@ static const struct {
     {T_LINES - 1, "{\"ev\":\"Footer\",\"counts\":{\"events\":31}}", T_LINES, "counts.events", "31"},
     {5, "", 6, "json", "empty line"},
     {5, "[1,2,3]", 6, "json", "object"},
+    /* A wrong i and a bad field on one line: i is reported, also when the line starts a
+     * chunk of the parallel loader (found by fuzz_load). */
+    {3, "{\"i\":99,\"t\":0,\"ev\":\"RunqPut\",\"p\":0,\"g\":\"x\",\"queue\":\"runnext\"}", 4, "i", "expected 2"},
+    {9, "{\"i\":99,\"t\":0,\"ev\":\"RunqPut\",\"p\":0,\"g\":\"x\",\"queue\":\"runnext\"}", 10, "i", "expected 8"},
+    {14, "{\"i\":99,\"t\":0,\"ev\":\"RunqPut\",\"p\":0,\"g\":\"x\",\"queue\":\"runnext\"}", 15, "i", "expected 13"},
+    {20, "{\"i\":99,\"t\":0,\"ev\":\"RunqPut\",\"p\":0,\"g\":\"x\",\"queue\":\"runnext\"}", 21, "i", "expected 19"},
+    {26, "{\"i\":99,\"t\":0,\"ev\":\"RunqPut\",\"p\":0,\"g\":\"x\",\"queue\":\"runnext\"}", 27, "i", "expected 25"},
 };
 
 START_TEST(load_errors_name_line_and_field) {

@@ -35,13 +35,14 @@ else()
   endif()
 endif()
 if(GMPVIEW_FUZZ_EXE)
-  # Seeds: real schedules from several scenarios, cut short so that runs stay fast.
+  # Seeds: real schedules from several scenarios, cut short so that runs stay fast. A fixed
+  # -seed keeps CI reproducible; run it by hand with other seeds and longer (fuzz_load.c).
   set(_corpus ${CMAKE_CURRENT_BINARY_DIR}/fuzz_load_corpus)
   add_test(NAME viewer_fuzz_load COMMAND sh -c
     "rm -rf '${_corpus}' && mkdir -p '${_corpus}/seed' '${_corpus}/new' && \
      for s in args_copy gosched loopvar steal syscall_handoff; do \
        '$<TARGET_FILE:gmpsim_cli>' run $s --procs 2 --max-events 400 -q -o '${_corpus}/seed/'$s.jsonl >/dev/null 2>&1; \
-     done; '${GMPVIEW_FUZZ_EXE}' -max_total_time=20 -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix='${_corpus}/' \
+     done; '${GMPVIEW_FUZZ_EXE}' -seed=1 -max_total_time=20 -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix='${_corpus}/' \
        '${_corpus}/new' '${_corpus}/seed'")
   set_tests_properties(viewer_fuzz_load PROPERTIES TIMEOUT 180)
 endif()

@@ -781,7 +781,10 @@ static int viz_parse_event(viz_loader *L, const cJSON *o, const char *evname, co
     e.p = -1;
     int64_t i;
     TRY(viz_get_int(L, o, "i", VIZ_REQ, 0, VIZ_EVENTS_MAX - 1, &i));
-    if (L->first_i < 0) L->first_i = i; /* chunks after the first: checked by viz_merge_check */
+    if (L->first_i < 0) { /* chunks after the first: checked by viz_merge_check */
+        L->first_i = i;
+        L->first_line = L->line; /* even if this line fails later: the merge checks i first */
+    }
     if (i != L->first_i + m->ev_count)
         return viz_fail(L, "i", "expected %lld (events are numbered from 0), got %lld",
                         (long long)(L->first_i + m->ev_count), (long long)i);
@@ -951,6 +954,7 @@ static void viz_job_init(viz_job *j, int chunk, int threaded) {
     L->threaded = threaded;
     L->phase = chunk == 0 ? 0 : 1;
     L->first_i = chunk == 0 ? 0 : -1;
+    L->first_t = -1; /* not read yet */
     L->footer_events = -1;
     int oom = 0;
     viz_str_intern(&j->m.strs, "", 0, &oom); /* id 0 */
@@ -1159,12 +1163,14 @@ static int viz_merge_check(viz_job *jobs, int n, viz_error *err) {
             viz_set_err(err, line_base + 1, "Footer", "content after the footer");
             return -1;
         }
-        if (k > 0 && jobs[k].m.ev_count > 0) {
+        /* The chunk's first event line was read up to its i (and maybe its t) even when the
+         * line then failed: the serial loader checks those before the rest of the line. */
+        if (k > 0 && L->first_i >= 0) {
             if (L->first_i != ev_total) {
                 snprintf(msg, sizeof msg, "expected %lld (events are numbered from 0), got %lld", (long long)ev_total,
                          (long long)L->first_i);
                 viz_set_err(&cross, line_base + L->first_line, "i", msg);
-            } else if (L->first_t < last_t) {
+            } else if (L->first_t >= 0 && L->first_t < last_t) {
                 snprintf(msg, sizeof msg, "%lld is before the previous event's %lld (time must not go backwards)",
                          (long long)L->first_t, (long long)last_t);
                 viz_set_err(&cross, line_base + L->first_line, "t", msg);
