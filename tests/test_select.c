@@ -32,18 +32,6 @@ static int32_t t_select_decisions(const t_run *r, int64_t *ns, int32_t max) {
     return k;
 }
 
-/* Lets every other runnable goroutine run until it blocks: main sleeps (a timer). */
-#define t_settle() gmp_sleep(10000)
-
-#define T_OUTCOME(r, want)                                                                              \
-    ck_assert_msg((r)->res.outcome == (want), "outcome %s, want %s: %s\n%s",                             \
-                  gmp_outcome_name((r)->res.outcome), gmp_outcome_name(want), (r)->res.message,         \
-                  (r)->res.report ? (r)->res.report : "")
-#define T_OUT(r, want) \
-    ck_assert_msg(strcmp((r)->out ? (r)->out : "", (want)) == 0, "output:\n%s\nwant:\n%s", (r)->out, (want))
-#define T_REPORT_HAS(r, text)                                                                    \
-    ck_assert_msg((r)->res.report != NULL && strstr((r)->res.report, (text)) != NULL,            \
-                  "the report lacks \"%s\":\n%s", (text), (r)->res.report ? (r)->res.report : "(none)")
 
 /* [SECTION] ready cases, default, closed channels */
 

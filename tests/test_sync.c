@@ -26,25 +26,7 @@ static void t_run_seed(t_run *r, const char *name, int32_t procs, int32_t go_min
     t_run_strat(r, name, procs, go_minor, seed, sched, NULL);
 }
 
-static int32_t t_count(const t_run *r, const char *ev) {
-    int32_t n = 0;
-    for (int32_t i = 0; i < r->ev_count; i++) n += t_is(r->ev[i], ev);
-    return n;
-}
 
-/* The outcome, with the message and report on failure. */
-/* Lets every other runnable goroutine run until it blocks: main sleeps (a timer). */
-#define t_settle() gmp_sleep(10000)
-
-#define T_OUTCOME(r, want)                                                                              \
-    ck_assert_msg((r)->res.outcome == (want), "outcome %s, want %s: %s\n%s",                             \
-                  gmp_outcome_name((r)->res.outcome), gmp_outcome_name(want), (r)->res.message,         \
-                  (r)->res.report ? (r)->res.report : "")
-#define T_OUT(r, want) \
-    ck_assert_msg(strcmp((r)->out ? (r)->out : "", (want)) == 0, "output:\n%s\nwant:\n%s", (r)->out, (want))
-#define T_REPORT_HAS(r, text)                                                                    \
-    ck_assert_msg((r)->res.report != NULL && strstr((r)->res.report, (text)) != NULL,            \
-                  "the report lacks \"%s\":\n%s", (text), (r)->res.report ? (r)->res.report : "(none)")
 
 /* [SECTION] Mutex */
 
