@@ -28,7 +28,7 @@ for strat in random pct:3; do
     line=$(printf '%s\n' "$out" | grep -m1 "^explore ")
     runs=$(printf '%s\n' "$line" | sed -E 's/.*: ([0-9]+) schedules.*/\1/')
     rate=$(printf '%s\n' "$line" | sed -E 's/.* ([0-9]+)\/s,.*/\1/')
-    ms=$(awk -v n="$runs" -v r="$rate" 'BEGIN { printf "%.3f", r > 0 ? 1000 * n / r : 0 }')
+    ms=$(awk -v n="$runs" -v r="$rate" 'BEGIN { printf "%.3f", (r > 0 ? 1000 * n / r : 0) }')
     fails=$(printf '%s\n' "$line" | sed -E 's/.* ([0-9]+) failures.*/\1/')
     if [ "$fails" = 0 ]; then echo "$strat S=$s: no failure in $runs schedules" >&2; continue; fi
     echo "$runs" >> "$tmp/n"; echo "$ms" >> "$tmp/s"
