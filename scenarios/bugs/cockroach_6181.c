@@ -97,11 +97,14 @@ GMP_SCENARIO(cockroach_6181,
              "sync.RWMutex prefers writers: once a writer waits, new RLocks wait too. The interleaving: G2 holds "
              "the read lock and is about to format; G3 has done its whole read section and calls Lock, which "
              "waits for G2's reader; G2's nested RLock now waits behind G3's pending Lock. G2 and G3 wait for "
-             "each other, G4 waits behind them, G1 waits in wg.Wait. Symptom: after the test returns the "
-             "goroutines leak in [sync.RWMutex.RLock] (main.rdc_string), [sync.RWMutex.Lock] "
-             "(main.lookup_range_descriptor) and [sync.WaitGroup.Wait] (outcome leak). The writer must arrive "
-             "inside G2's read section, so the lookups must overlap on different Ps. Reproduce: gmpsim explore "
-             "cockroach_6181 --strategy random --runs 1000. Compare cockroach_6181_fixed.",
+             "each other, G1 waits in wg.Wait, and G4 either finished before or waits behind them. Symptom: "
+             "after the test returns 3 or 4 goroutines leak, in [sync.RWMutex.RLock] in main.rdc_string, "
+             "[sync.RWMutex.Lock] in main.lookup_range_descriptor, [semacquire] (wg.Wait) in "
+             "main.pause_lookup_resume_and_assert, and G4, when it has not finished, in [sync.RWMutex.RLock] "
+             "in main.lookup_range_descriptor (outcome leak). The writer must arrive inside another "
+             "lookup's read section, so the lookups must overlap on different Ps: at --procs 1 no schedule "
+             "fails; at the default --procs 4 about one schedule in three does. Reproduce: gmpsim explore "
+             "cockroach_6181 --runs 30. Compare cockroach_6181_fixed.",
              cockroach_6181_main)
 
 GMP_SCENARIO(cockroach_6181_fixed,

@@ -100,10 +100,12 @@ GMP_SCENARIO(kubernetes_62464,
              "for G1's reader; G1's nested RLock (in GetCPUSet, or in GetDefaultCPUSet) waits behind G2's "
              "pending Lock. Each waits for the other. The draw is a select over ten ready channels (a "
              "select_order decision). Symptom: after the test returns both goroutines leak, G1 in "
-             "[sync.RWMutex.RLock] under main.get_cpu_set_or_default, G2 in [sync.RWMutex.Lock] in "
-             "main.set_default_cpu_set (outcome leak). G2's Lock must arrive inside G1's read section, so the "
-             "two must run on different Ps at once. Reproduce: gmpsim explore kubernetes_62464 --strategy "
-             "random --runs 1000. Compare kubernetes_62464_fixed.",
+             "[sync.RWMutex.RLock] in main.get_default_cpu_set (under main.get_cpu_set_or_default), G2 in "
+             "[sync.RWMutex.Lock] in main.set_default_cpu_set (outcome leak); the window before GetCPUSet's "
+             "RLock is a few ns wide and is not hit in practice. G2's Lock must arrive inside G1's read "
+             "section, so the two must run on different Ps at once: at --procs 1 no schedule fails; at the "
+             "default --procs 4 about one schedule in fourteen does. Reproduce: gmpsim explore "
+             "kubernetes_62464 --runs 200. Compare kubernetes_62464_fixed.",
              kubernetes_62464_main)
 
 GMP_SCENARIO(kubernetes_62464_fixed,
