@@ -102,7 +102,7 @@ GMP_SCENARIO(cockroach_35501,
              "main.(*SchemaChanger).validateChecks.func1 (outcome race). The test waits only for the goroutine "
              "that runs the backfill, not for the validation goroutines, so a schedule where none of them runs "
              "before main returns passes. With --go 1.22 each iteration has its own c and there is no race. "
-             "Reproduce: gmpsim explore cockroach_35501 --race --go 1.21 --runs 100. Compare cockroach_35501_fixed.",
+             "Reproduce: gmpsim explore cockroach_35501 --race --go 1.21 --runs 20. Compare cockroach_35501_fixed.",
              cockroach_35501_main)
 
 GMP_SCENARIO(cockroach_35501_fixed,

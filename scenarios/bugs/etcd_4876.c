@@ -96,10 +96,12 @@ GMP_SCENARIO(etcd_4876,
              "progress interval), the other calls watchServer.Watch, which starts the stream's sendLoop, and "
              "sendLoop reads ProgressReportInterval to create its ticker. Nothing orders the write before or "
              "after the read: the only synchronisation is the test's WaitGroup, and sendLoop is not even counted "
-             "in it. Whatever the interleaving (sendLoop usually runs first, from runnext), the race detector "
-             "reports the write in main.TestEtcd4876.func1.1 and the read in main.(*serverWatchStream).sendLoop (created by main.(*watchServer).Watch) on the same address (outcome "
-             "race, 'Found 1 data race(s)'). Reproduce: gmpsim explore etcd_4876 --race --runs 10. Compare "
-             "etcd_4876_fixed.",
+             "in it. Whichever access comes first (usually the read: sendLoop takes runnext), the race detector "
+             "reports the write in main.TestEtcd4876.func1.1 and the read in main.(*serverWatchStream).sendLoop "
+             "(created by main.(*watchServer).Watch) on the same address (outcome race, 'Found 1 data race(s)'). "
+             "About one schedule in four passes: another P steals sendLoop and it reads only after main has "
+             "returned, when a -race binary has exited (the test does not wait for it). Reproduce: gmpsim explore "
+             "etcd_4876 --race --runs 20. Compare etcd_4876_fixed.",
              etcd_4876_main)
 
 GMP_SCENARIO(etcd_4876_fixed,

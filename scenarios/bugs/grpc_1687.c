@@ -86,7 +86,8 @@ static void handle_streams(void *argp) {
 static void run1687(int64_t fixed) {
     handler_transport ht = {.closed_ch = gmp_make_chan(0, 0), .writes = gmp_make_chan(sizeof(int64_t), 0),
                             .write_status_mu = gmp_mutex_new(), .close_once = gmp_once_new(), .fixed = fixed};
-    CALL_NAMED(handle_streams, "main.(*serverHandlerTransport).HandleStreams", ht); /* testHandlerTransportHandleStreams */
+    /* testHandlerTransportHandleStreams: st.ht.HandleStreams(func() { go handleStream(st) }) */
+    CALL_NAMED(handle_streams, "main.(*serverHandlerTransport).HandleStreams", ht);
     gmp_sleep(10000000); /* time.Sleep(10 * time.Millisecond) */
 }
 

@@ -94,9 +94,12 @@ GMP_SCENARIO(kubernetes_13058,
              "waits for wg and testDoneWG and closes stop. If the controller goroutine delivers its first delete "
              "before main reaches testDoneWG.Add(3), Done takes the counter below zero: \"panic: sync: negative "
              "WaitGroup counter\" in main.ResourceEventHandlerFuncs.OnDelete, called from Until in the goroutine "
-             "of main.(*Controller).Run (outcome panic). The window is the few nanoseconds between the go statement "
-             "and the Add, so the controller must start on another P at once. Reproduce: gmpsim explore "
-             "kubernetes_13058 --runs 1000. Compare kubernetes_13058_fixed.",
+             "of main.(*Controller).Run (outcome panic). The window is the time main takes from the go statement to "
+             "the Add (340 virtual ns here): the controller must be stolen by another P and run its first "
+             "processLoop within it. In gmpsim no schedule does yet: the fastest wake-up of an idle M (mwake, 250 "
+             "ns) plus stealing runnext and starting the goroutine is longer, and nothing can delay main's thread "
+             "in between (in the real test an OS preemption of that thread, or -race's slowdown, opens the "
+             "window). Try: gmpsim explore kubernetes_13058 --runs 1000. Compare kubernetes_13058_fixed.",
              kubernetes_13058_main)
 
 GMP_SCENARIO(kubernetes_13058_fixed,

@@ -106,7 +106,7 @@ GMP_SCENARIO(kubernetes_70892,
              "main.TestKubernetes70892.func1, both goroutines created by main.ParallelizeUntil (outcome race). "
              "When one worker drains both pieces before the other starts (the other then only sees the closed "
              "channel), there is no race: the second worker must be stolen by another P while the first is "
-             "still working. Reproduce: gmpsim explore kubernetes_70892 --race --runs 1000. Compare "
+             "still working. Reproduce: gmpsim explore kubernetes_70892 --race --strategy pct:3 --runs 200. Compare "
              "kubernetes_70892_fixed.",
              kubernetes_70892_main)
 
