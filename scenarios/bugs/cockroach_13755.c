@@ -55,7 +55,7 @@ GMP_SCENARIO(cockroach_13755,
              "waits on ctx.Done() and then closes the rows. Nothing ever calls the cancel function: the test "
              "returns without closing the rows (and Rows.close does not cancel). No interleaving is needed: every "
              "schedule fails. Symptom: after main returns the awaitDone goroutine stays in [chan receive] in "
-             "main.await_done (outcome leak). Reproduce: gmpsim explore cockroach_13755 --runs 10. Compare "
+             "main.(*Rows).awaitDone (outcome leak). Reproduce: gmpsim explore cockroach_13755 --runs 10. Compare "
              "cockroach_13755_fixed.",
              cockroach_13755_main)
 

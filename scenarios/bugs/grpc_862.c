@@ -5,8 +5,9 @@
 typedef struct {
     gmp_context ctx;        /* ClientConn.ctx */
     gmp_cancel_func cancel; /* ClientConn.cancel */
-    gmp_var conns;          /* ClientConn.conns: the addrConn appended (its cancel field's address), 0: none;
-                               not guarded, as in the kernel */
+    gmp_var conns;          /* ClientConn.conns: the addrConn appended (its cancel field's address), 0: none,
+                               -1: nil after Close (the fixed twin); not guarded in the kernel */
+    gmp_mutex mu;           /* ClientConn.mu of upstream, guarding conns (the fixed twin only) */
     int64_t fixed;          /* 1: the upstream fix, DialContext closes cc */
 } client_conn;
 
@@ -30,9 +31,11 @@ static void tear_down(void *argp) {
 static void cc_close(void *argp) {
     client_conn *cc = argp;
     gmp_context_cancel(cc->cancel);
-    int64_t conns = gmp_load(cc->conns); /* conns := cc.conns */
-    gmp_store(cc->conns, 0);             /* cc.conns = nil */
-    if (conns != 0) {
+    if (cc->fixed) gmp_mutex_lock(cc->mu);
+    int64_t conns = gmp_load(cc->conns);     /* conns := cc.conns */
+    gmp_store(cc->conns, cc->fixed ? -1 : 0); /* cc.conns = nil */
+    if (cc->fixed) gmp_mutex_unlock(cc->mu);
+    if (conns > 0) {
         gmp_var ac_cancel = {(uint64_t)conns};
         GMP_CALL(tear_down, ac_cancel);
     }
@@ -58,10 +61,24 @@ static void reset_transport(void *argp) {
 static void reset_addr_conn(void *argp) {
     client_conn *cc = argp;
     addr_conn ac = {.cancel = gmp_new_var("ac.cancel", 0)};
-    gmp_store(cc->conns, (int64_t)ac.cancel.addr); /* cc.conns = append(cc.conns, ac) */
     gmp_cancel_func cancel;
-    ac.ctx = gmp_context_with_cancel(cc->ctx, &cancel); /* ac.ctx, ac.cancel = context.WithCancel(cc.ctx) */
-    gmp_store(ac.cancel, (int64_t)cancel.addr);
+    if (!cc->fixed) {
+        gmp_store(cc->conns, (int64_t)ac.cancel.addr);      /* cc.conns = append(cc.conns, ac) */
+        ac.ctx = gmp_context_with_cancel(cc->ctx, &cancel); /* ac.ctx, ac.cancel = context.WithCancel(cc.ctx) */
+        gmp_store(ac.cancel, (int64_t)cancel.addr);
+    } else {
+        /* upstream's order: ac's context first, then ac goes into cc.conns under cc.mu, unless Close
+         * already ran (ErrClientConnClosing) */
+        ac.ctx = gmp_context_with_cancel(cc->ctx, &cancel);
+        gmp_store(ac.cancel, (int64_t)cancel.addr);
+        gmp_mutex_lock(cc->mu);
+        if (gmp_load(cc->conns) < 0) {
+            gmp_mutex_unlock(cc->mu);
+            return;
+        }
+        gmp_store(cc->conns, (int64_t)ac.cancel.addr);
+        gmp_mutex_unlock(cc->mu);
+    }
     GMP_CALL(reset_transport, ac);
 }
 
@@ -74,7 +91,7 @@ static void dial_context_func2(void *argp) {
 /* DialContext: conn is always nil on return (the error path of the real function) */
 static void dial_context(void *argp) {
     dial_args *a = argp;
-    client_conn cc = {.conns = gmp_new_var("cc.conns", 0), .fixed = a->fixed};
+    client_conn cc = {.conns = gmp_new_var("cc.conns", 0), .mu = gmp_mutex_new(), .fixed = a->fixed};
     cc.ctx = gmp_context_with_cancel(gmp_context_background(), &cc.cancel);
     GMP_GO_NAMED(dial_context_func2, "main.DialContext.func2", cc);
     /* return conn: the deferred DialContext.func1 runs */
@@ -125,9 +142,12 @@ GMP_SCENARIO(grpc_862,
              grpc_862_main)
 
 GMP_SCENARIO(grpc_862_fixed,
-             "grpc_862 with the fix of PR 862 as the kernel has it: DialContext's deferred function calls "
-             "cc.Close() (upstream: when DialContext returns an error, which the kernel's nil conn stands for). "
-             "Close cancels cc.ctx, which cancels every addrConn context derived from it, and tears down the "
-             "addrConns already in cc.conns; resetTransport's select then takes ac.ctx.Done() and the goroutine "
-             "ends. No schedule leaks.",
+             "grpc_862 with the fix of PR 862: DialContext's deferred function calls cc.Close() (upstream: when "
+             "DialContext returns an error, which the kernel's nil conn stands for). Close cancels cc.ctx, which "
+             "cancels every addrConn context derived from it, and tears down the addrConns in cc.conns; "
+             "resetTransport's select then takes ac.ctx.Done() and the goroutine ends. The twin also keeps "
+             "upstream's ClientConn.mu and order in resetAddrConn (ac's context made before ac is put into "
+             "cc.conns under the lock; nothing added once Close has set conns to nil): the kernel's own order "
+             "(append, then WithCancel, unguarded) would let Close's tearDown call ac.cancel while still nil, a "
+             "nil func call panic. No schedule leaks or panics.",
              grpc_862_fixed_main)

@@ -173,12 +173,14 @@ GMP_SCENARIO(kubernetes_11298,
              "runs Until(serviceLoop(finished)). serviceLoop locks n.lock and loops: unless finished is closed, "
              "it starts ch := After(n.cond.Wait) (a goroutine that calls Wait on the lock serviceLoop holds, which "
              "releases it) and selects on finished and ch; on finished it Signals and waits <-ch. The "
-             "interleaving: serviceLoop checks finished (still open), starts a new waiter, and the watcher sees "
-             "done, stops signalling and closes finished before that waiter reaches Wait; serviceLoop's select "
-             "takes finished, Signals nobody, and waits on ch; the waiter then Waits for a Signal that never "
-             "comes. Symptom: all goroutines are asleep (outcome deadlock): main in [chan receive] (notifyDone), "
+             "interleaving: serviceLoop checks finished (still open) and starts a new waiter; the watcher sees "
+             "done closed, stops signalling and returns, so finished closes, before that waiter reaches Wait; "
+             "serviceLoop's select takes finished, its Signal finds no waiter, and it waits on ch; the waiter "
+             "then Waits for a Signal that never comes. In the failing schedules found the watcher starts only "
+             "after the 300 ns sleep has ended and never signals at all; schedules where the waiter is already "
+             "in Wait when serviceLoop Signals pass. Symptom: all goroutines are asleep (outcome deadlock): main in [chan receive] (notifyDone), "
              "serviceLoop in [chan receive] in main.service_loop, the waiter in [sync.Cond.Wait] in "
-             "main.after_func1. Reproduce: gmpsim explore kubernetes_11298 --strategy random --runs 2000. Compare "
+             "main.After.func1. Reproduce: gmpsim explore kubernetes_11298 --runs 20. Compare "
              "kubernetes_11298_fixed.",
              kubernetes_11298_main)
 

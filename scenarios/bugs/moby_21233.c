@@ -152,8 +152,10 @@ GMP_SCENARIO(moby_21233,
              "rand.Int31n(2) >= 1 after a receive. Both draws are select_order decisions over two ready "
              "channels. Once G3 is gone, the next watcher's send blocks forever, so G1 blocks in Release on "
              "<-running; if no send follows, G1 blocks on <-progressDone, which G3 never closes. Symptom: after "
-             "the test (main) returns, G1 leaks in [chan receive] and usually a watcher in [chan send] (outcome "
-             "leak). Schedules where G3 prints every update pass. Reproduce: gmpsim explore moby_21233 --runs 20. "
+             "the test (main) returns, G1 leaks in [chan receive] (main.transfer_release, or main.testTransfer on "
+             "<-progressDone), usually with a watcher in [chan send] in main.write_progress and the watchers not "
+             "yet released in [select] (outcome leak). Schedules where G3 prints every update pass (about one in "
+             "five). Reproduce: gmpsim explore moby_21233 --runs 20. "
              "Compare moby_21233_fixed.",
              moby_21233_main)
 
