@@ -8,11 +8,13 @@
 # re-record them with this script and review `git diff scenarios/golden` before
 # committing: the diff is exactly the events that changed.
 #
-# Which schedules: every scenario that `gmpsim list` shows (the classroom's), with
+# Which schedules: every scenario that `gmpsim list` shows (the classroom's and the bugs'
+# fixed twins), with
 # seeds 1 and 2 at --procs 4 (seed 2 only when seed 1's file is at most 256 KiB) and
 # seed 1 at --procs 1, plus the Go versions whose
 # semantics a scenario is about (args_copy --go 1.16, loopvar --go 1.21), and --race for the
-# race scenarios. File names say the options: <scenario>-p<procs>-s<seed>[-go1.NN][-race].jsonl. Files for scenarios that no
+# race scenarios; for a bug scenario (scenarios/bugs/, not _fixed), its shrunk failing
+# schedule, <scenario>-shrunk.jsonl. File names say the options: <scenario>-p<procs>-s<seed>[-go1.NN][-race].jsonl. Files for scenarios that no
 # longer exist are removed. Every recording stops at 10,000 events (outcome limit, with a
 # warning): a scenario that never ends still gets a small golden file.
 set -euo pipefail
@@ -45,8 +47,42 @@ record() { # record SCENARIO PROCS SEED [GO] [race]
   echo "$name.jsonl"
 }
 
+# A bug scenario's golden is its shrunk failing schedule: the first failure of random seeds
+# 1..5000 (with the options the bug needs), minimised by `gmpsim shrink`.
+bugs=$(grep -ho 'GMP_SCENARIO([a-z0-9_]*' "$root"/scenarios/bugs/*.c | sed 's/GMP_SCENARIO(//' | grep -v '_fixed$' || true)
+bug_options() { # the explore options a bug needs (its docs/bugs.md row says the same)
+  case $1 in
+    *) echo "" ;;
+  esac
+}
+record_shrunk() { # record_shrunk SCENARIO
+  local scn=$1 tmp
+  tmp=$(mktemp -d)
+  # shellcheck disable=SC2046
+  "$gmpsim" explore "$scn" --strategy random --seeds 1..5000 --until-fail -q --max-events "$max_events" \
+    --out "$tmp" $(bug_options "$scn") >/dev/null 2>&1 || true
+  local first
+  first=$(ls "$tmp"/*.jsonl 2>/dev/null | head -n 1 || true)
+  if [ -z "$first" ]; then
+    echo "regolden: $scn did not fail in random seeds 1..5000: no shrunk golden" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  "$gmpsim" shrink "$first" -o "$dir/$scn-shrunk.jsonl" >/dev/null 2>&1 || {
+    echo "regolden: gmpsim shrink $first failed" >&2
+    exit 1
+  }
+  rm -rf "$tmp"
+  echo "$scn-shrunk.jsonl"
+}
+
 n=0
 for scn in $("$gmpsim" list | awk 'NF && $1 ~ /^[a-z0-9_]+$/ { print $1 }'); do
+  if printf '%s\n' $bugs | grep -qx "$scn"; then
+    record_shrunk "$scn"
+    n=$((n + 1))
+    continue
+  fi
   record "$scn" 4 1
   # A second seed, unless one schedule is already large (keep the repository small).
   if [ "$(wc -c < "$dir/$scn-p4-s1.jsonl")" -le 262144 ]; then record "$scn" 4 2; fi

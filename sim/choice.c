@@ -128,6 +128,26 @@ static void sim_choice_pick_steal(sim_sched *s, uint32_t c, char *buf, size_t si
     snprintf(buf, size, "start P%u stride %u", c % n, coprimes[(c / n) % ncop]);
 }
 
+int64_t sim_mwake_latency_ns(int64_t nominal_ns, uint32_t choice) {
+    SIM_ASSERT(choice < SIM_MWAKE_CHOICES);
+    SIM_ASSERT(nominal_ns > 0);
+    if (choice == 0) return nominal_ns;
+    int64_t eighths = choice < 8 ? choice : choice + 1;
+    return nominal_ns * eighths / 8;
+}
+
+/* mwake: the P the M is started for (as startm sets it). */
+static void sim_choice_describe_mwake(sim_sched *s, uint32_t n, int want_ids) {
+    (void)n;
+    if (!want_ids) return;
+    snprintf(sim_desc.key, sizeof sim_desc.key, "P%d", s->mwake_p);
+}
+
+/* What mwake's option c means: the latency. */
+static void sim_choice_pick_mwake(sim_sched *s, uint32_t c, char *buf, size_t size) {
+    snprintf(buf, size, "%lld ns", (long long)sim_mwake_latency_ns(s->mwake_nominal_ns, c));
+}
+
 /* Any other kind: the goroutine that asks, and where it is. */
 static void sim_choice_describe_generic(sim_sched *s, uint32_t n, int want_ids) {
     (void)n;
@@ -163,6 +183,7 @@ static const sim_choice_kind_def sim_choice_kinds[SIM_CHOICE_KIND_COUNT] = {
     [SIM_CHOICE_TIE] = {"tie", sim_choice_describe_tie, NULL},
     [SIM_CHOICE_STEAL_ORDER] = {"steal_order", sim_choice_describe_steal, sim_choice_pick_steal},
     [SIM_CHOICE_SELECT_ORDER] = {"select_order", NULL, NULL},
+    [SIM_CHOICE_MWAKE] = {"mwake", sim_choice_describe_mwake, sim_choice_pick_mwake},
 };
 
 const char *sim_choice_kind_name(sim_choice_kind k) {

@@ -33,8 +33,16 @@ typedef enum sim_choice_kind {
     SIM_CHOICE_TIE = 0,       /* several Ms step at the same virtual instant: which first */
     SIM_CHOICE_STEAL_ORDER,   /* stealWork: stealOrder.start(cheaprand()) */
     SIM_CHOICE_SELECT_ORDER,  /* selectgo: pollorder's cheaprandn(i+1), one per case after the first */
+    SIM_CHOICE_MWAKE,         /* startm: how long until the woken (or new) M runs: the OS's timing */
     SIM_CHOICE_KIND_COUNT
 } sim_choice_kind;
+
+/* mwake: SIM_MWAKE_CHOICES options. Option 0 is the nominal latency (cost.h: MWAKE or
+ * NEWM); option k >= 1 is nominal * m / 8 with m = 1..7, 9..16 (1/8 to twice nominal, in
+ * eighths), so the OS's timing of thread wake-ups, which decides which M gets to a
+ * goroutine first, is explored as a recorded decision like the runtime's own choices. */
+enum { SIM_MWAKE_CHOICES = 16 };
+int64_t sim_mwake_latency_ns(int64_t nominal_ns, uint32_t choice);
 
 const char *sim_choice_kind_name(sim_choice_kind k);
 /* Returns a choice in [0, n). n >= 1. why says what the options are. */

@@ -17,8 +17,8 @@ enum {
     SIM_COST_CHANOP_NS = 50,        /* a channel send, receive or close */
     SIM_COST_STEAL_VICTIM_NS = 20,  /* stealWork: looking at one victim P */
     SIM_COST_PRINT_NS = 500,        /* fmt.Printf to a pipe */
-    SIM_COST_MWAKE_NS = 2000,       /* notewakeup of an idle M until it runs */
-    SIM_COST_NEWM_NS = 20000,       /* newm: clone a thread until it runs */
+    SIM_COST_MWAKE_NS = 2000,       /* notewakeup of an idle M until it runs (mwake's nominal) */
+    SIM_COST_NEWM_NS = 20000,       /* newm: clone a thread until it runs (mwake's nominal) */
     SIM_COST_MAKECHAN_NS = 50,
     SIM_COST_SYSCALL_NS = 100,      /* entersyscall + exitsyscall bookkeeping */
     SIM_COST_NETPOLL_NS = 1000,     /* one netpoll (epoll_wait) call, at the least */

@@ -225,7 +225,9 @@ sim_m *sim_newm(sim_sched *s) {
     return m;
 }
 
-/* Models: runtime.startm(pp, spinning): an idle M, or a new one, gets pp and wakes. */
+/* Models: runtime.startm(pp, spinning): an idle M, or a new one, gets pp and wakes.
+ * Differs: how long the OS takes until that M runs (futex wake or clone) is an mwake
+ * Decision around the nominal cost, recorded, as the real latency varies run to run. */
 void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why) {
     SIM_ASSERT(pp != NULL);
     sim_m *m = sim_mget(s);
@@ -233,7 +235,12 @@ void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why) {
     if (fresh) m = sim_newm(s);
     SIM_ASSERT(m->p < 0 && m->curg < 0);
     m->spinning = spinning;
-    int64_t latency = fresh ? SIM_COST_NEWM_NS : SIM_COST_MWAKE_NS;
+    s->mwake_p = pp->id;
+    s->mwake_nominal_ns = fresh ? SIM_COST_NEWM_NS : SIM_COST_MWAKE_NS;
+    uint32_t c = sim_choose(s, SIM_CHOICE_MWAKE, SIM_MWAKE_CHOICES,
+                            fresh ? "startm: newm: how long until the new thread runs (clone, OS scheduling)"
+                                  : "startm: notewakeup: how long until the idle M runs (futex wake, OS scheduling)");
+    int64_t latency = sim_mwake_latency_ns(s->mwake_nominal_ns, c);
     cJSON *o = sim_ev(s, "MStart", NULL, NULL);
     if (o) {
         sim_trace_add_int(o, "m", m->id);
@@ -257,16 +264,18 @@ void sim_wakep(sim_sched *s) {
     sim_startm(s, pp, true, "wakep: no spinning M and an idle P: start a spinning M");
 }
 
-/* Models: runtime.stopm: the M parks on the idle list until startm. */
-void sim_stopm(sim_sched *s, sim_m *m) {
+static void sim_mput(sim_sched *s, sim_m *m, const char *why) {
     SIM_ASSERT(m->p < 0 && m->curg < 0);
     SIM_ASSERT(!m->spinning);
     m->state = SIM_M_IDLE;
     m->link = s->midle;
     s->midle = m->id;
     s->nmidle++;
-    sim_ev_why(s, sim_ev(s, "MStop", m, NULL), "stopm: no work, the M parks on the idle list");
+    sim_ev_why(s, sim_ev(s, "MStop", m, NULL), why);
 }
+
+/* Models: runtime.stopm: the M parks on the idle list until startm. */
+void sim_stopm(sim_sched *s, sim_m *m) { sim_mput(s, m, "stopm: no work, the M parks on the idle list"); }
 
 /* Models: runtime.resetspinning: the spinner found work; maybe wake another. */
 static void sim_resetspinning(sim_sched *s, sim_m *m) {
@@ -663,7 +672,9 @@ void sim_goexit0(sim_sched *s) {
     }
     if (g->index == s->main_g) {
         /* runtime.main: main.main returned, so the process exits; to report leaks the
-         * simulation lets the others run until nothing can move. */
+         * simulation lets the others run until nothing can move. The G's slot is reused
+         * (gfput), so from now on no goroutine is main. */
+        s->main_g = -1;
         if (s->opt.leaks_ignore) {
             s->done = 1;
             s->outcome = GMP_OUTCOME_OK;
@@ -1046,4 +1057,22 @@ void sim_sched_start(sim_sched *s) {
     m0->state = SIM_M_SCHEDULE;
     m0->when_ns = 0;
     sim_sysmon_start(s); /* runtime.main: newm(sysmon) */
+    if (s->nprocs > 1) {
+        /* Differs: the runtime's start-up is not simulated goroutine by goroutine. Before
+         * main.main runs, gcenable's go bgsweep / go bgscavenge have woken a spinning M
+         * (wakep) that found them gone and parked; a test binary has several such idle
+         * Ms. One idle M stands for them, so main's first wakep is a futex wake, not a
+         * clone. */
+        sim_m *warm = sim_newm(s);
+        cJSON *o = sim_ev(s, "MStart", NULL, NULL);
+        if (o) {
+            sim_trace_add_int(o, "m", warm->id);
+            sim_trace_add_int(o, "p", -1);
+            cJSON_AddBoolToObject(o, "new", true);
+            cJSON_AddBoolToObject(o, "spinning", false);
+            sim_trace_add_int(o, "runs_at", s->now_ns);
+        }
+        sim_ev_why(s, o, "runtime.main: gcenable: go bgsweep, go bgscavenge: wakep started this M before main.main");
+        sim_mput(s, warm, "stopm: it found no work before main.main and parked on the idle list");
+    }
 }

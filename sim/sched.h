@@ -258,6 +258,9 @@ typedef struct sim_sched {
     gmp_outcome outcome;
     char message[1024];
     int64_t decisions, switches, gcreated;
+    /* The startm whose wake latency is being decided (an mwake Decision's key and pick). */
+    int32_t mwake_p;
+    int64_t mwake_nominal_ns;
     volatile int64_t api_calls; /* gmp_* calls: the watchdog's sign of progress */
     int32_t main_g;
     uint32_t stack_size_asked; /* --stack-size as given (the header records it) */

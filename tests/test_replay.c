@@ -131,15 +131,39 @@ START_TEST(test_replay_goldens) {
 }
 END_TEST
 
-/* Every scenario of the library (the classroom's) has at least one golden file. */
+/* Every scenario of the library has a golden file: a bug scenario (scenarios/bugs/, not
+ * _fixed) its shrunk failing schedule, which must end in a failure; the others a seed-1
+ * recording at --procs 4. */
 START_TEST(test_replay_every_scenario_has_a_golden) {
     for (size_t i = 0; i < gmp_scenario_count(); i++) {
         const gmp_scenario *scn = gmp_scenario_at(i);
         if (strstr(scn->file, "scenarios/") == NULL) continue; /* test and plugin scenarios */
+        size_t len = strlen(scn->name);
+        bool bug = strstr(scn->file, "scenarios/bugs/") != NULL &&
+                   !(len > 6 && strcmp(scn->name + len - 6, "_fixed") == 0);
         char path[2048];
-        snprintf(path, sizeof path, "%s/scenarios/golden/%s-p4-s1.jsonl", GMPSIM_SOURCE_DIR, scn->name);
+        snprintf(path, sizeof path, "%s/scenarios/golden/%s-%s.jsonl", GMPSIM_SOURCE_DIR, scn->name,
+                 bug ? "shrunk" : "p4-s1");
         ck_assert_msg(access(path, R_OK) == 0, "scenario %s has no golden schedule %s: run scripts/regolden.sh",
                       scn->name, path);
+        if (!bug) continue;
+        FILE *f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        char *text = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        char *last = NULL; /* the last line: the footer */
+        while ((n = getline(&text, &cap, f)) > 0) {
+            free(last);
+            last = strdup(text);
+        }
+        free(text);
+        fclose(f);
+        ck_assert_ptr_nonnull(last);
+        ck_assert_msg(strncmp(last, "{\"ev\":\"Footer\",\"outcome\":\"", 26) == 0 &&
+                          strncmp(last + 26, "ok\"", 3) != 0,
+                      "%s: the shrunk golden of a bug must end in its failure: %.200s", path, last);
+        free(last);
     }
 }
 END_TEST
