@@ -136,14 +136,19 @@ GMP_SCENARIO(etcd_7492,
              "simpleTokensMu, and forget it) and stopCh. Three test goroutines call Authenticate, which locks "
              "simpleTokensMu, sends on addSimpleTokenCh and unlocks; main waits for them on a WaitGroup, then "
              "stops the keeper. The interleaving: G1 has remembered a token; the buffer holds another; an "
-             "Authenticate holds simpleTokensMu and blocks on the full channel; G1's select takes the ticker "
-             "and blocks in deleteTokenFunc's Lock. Only G1 drains the channel, so neither moves. Symptom: main "
-             "waits forever in [sync.WaitGroup.Wait], G1 in [sync.RWMutex.Lock] in main.new_deleter_func1, one "
-             "Authenticate in [chan send] in main.add_simple_token, any others in [sync.RWMutex.Lock]. As in Go, "
-             "the runtime does not call this a deadlock: the keeper's ticker is still running (checkdead sees a "
-             "timer), so the program hangs while the ticker fires every nanosecond, and the run ends at the "
-             "event limit (outcome limit: the test's timeout). Reproduce: gmpsim explore etcd_7492 --runs 100. "
-             "Compare etcd_7492_fixed.",
+             "Authenticate (on another P) holds simpleTokensMu and blocks on the full channel; G1's select takes "
+             "the ticker and blocks in deleteTokenFunc's Lock. Only G1 drains the channel, so neither moves. "
+             "Symptom: a hang. main waits in [semacquire] (WaitGroup.Wait) in main.main, G1 in [sync.Mutex.Lock] "
+             "(RWMutex.Lock's writer mutex) in main.new_deleter_func1, one Authenticate in [chan send] in "
+             "main.add_simple_token. As in Go before 1.23, the runtime does not call this a deadlock: the "
+             "keeper's ticker is still armed (checkdead sees a timer) and fires every nanosecond, so the run "
+             "ends at the event limit (outcome limit, the test's timeout; `gmpsim dump FILE --at T` shows the "
+             "goroutines above). Run it with --max-events 200000 (a passing run takes about a thousand events at "
+             "--procs 4; at --procs 1 about a million, G1 keeping its P under the ticker until sysmon preempts "
+             "it), else each hang costs 50 million events. At --procs 4 about 2% of schedules hang (90 of 5000 "
+             "under random, 120 under pct:3); none did in 2000 at --procs 2 nor at --procs 1, where G1 drains "
+             "the channel between any two sends. "
+             "Reproduce: gmpsim explore etcd_7492 --max-events 200000 --runs 1000. Compare etcd_7492_fixed.",
              etcd_7492_main)
 
 GMP_SCENARIO(etcd_7492_fixed,
@@ -151,5 +156,6 @@ GMP_SCENARIO(etcd_7492_fixed,
              "simpleTokenTTL\": just use the mutex): addSimpleTokenCh is gone; Authenticate adds the token to the "
              "keeper's map directly while it holds simpleTokensMu, and the keeper's ticker path takes "
              "simpleTokensMu itself around its sweep (deleteTokenFunc no longer locks), so nobody blocks on a "
-             "channel while holding the mutex. The stop protocol is the kernel's. No schedule hangs.",
+             "channel while holding the mutex. The stop protocol is the kernel's. No schedule hangs (run it with "
+             "--max-events 200000, as etcd_7492).",
              etcd_7492_fixed_main)

@@ -76,11 +76,11 @@ GMP_SCENARIO(moby_28462,
              "with an unbuffered send on stop (updateHealthMonitorElseBranch -> CloseMonitorChannel). The "
              "interleaving: G1 finds stop not ready and takes the default branch; G2 locks the mutex and blocks "
              "sending on stop; G1 enters handleProbeResult and blocks on the mutex G2 holds, so it never gets back "
-             "to the select that would receive. Schedules where G1 is at its select when G2's send is waiting, or "
-             "where G2 sends only after G1 is back at the select, pass. Symptom: after main returns both leak, G1 "
-             "in [sync.Mutex.Lock] in main.handle_probe_result and G2 in [chan send] in "
-             "main.close_monitor_channel (outcome leak). Reproduce: gmpsim explore moby_28462 --runs 100. Compare "
-             "moby_28462_fixed.",
+             "to the select that would receive. This needs G1 and G2 on two Ps at once: when G2 runs first on "
+             "P0 (it takes runnext), G1's first select finds the sender waiting and the test passes. Symptom: "
+             "after main returns both leak, G1 in [sync.Mutex.Lock] in main.handle_probe_result and G2 in [chan "
+             "send] in main.close_monitor_channel (outcome leak); about one schedule in nine (220 of 2000 under "
+             "random). Reproduce: gmpsim explore moby_28462 --runs 100. Compare moby_28462_fixed.",
              moby_28462_main)
 
 GMP_SCENARIO(moby_28462_fixed,
