@@ -52,6 +52,11 @@ record() { # record SCENARIO PROCS SEED [GO] [race]
 bugs=$(grep -ho 'GMP_SCENARIO([a-z0-9_]*' "$root"/scenarios/bugs/*.c | sed 's/GMP_SCENARIO(//' | grep -v '_fixed$' || true)
 bug_options() { # the explore options a bug needs (its docs/bugs.md row says the same)
   case $1 in
+    cockroach_35501) echo "--race --go 1.21" ;;
+    etcd_4876 | kubernetes_70892 | serving_3148) echo "--race" ;;
+    grpc_862) echo "--leak-grace 100us" ;; # it retries for ever: a short grace keeps the file small
+    istio_16224) echo "--leaks=ignore" ;;  # Run stays blocked after close(stop), fixed or not
+    etcd_7492) echo "" ;;                  # a hang: recorded at the golden event limit
     *) echo "" ;;
   esac
 }
@@ -91,6 +96,8 @@ for scn in $("$gmpsim" list | awk 'NF && $1 ~ /^[a-z0-9_]+$/ { print $1 }'); do
     args_copy) record "$scn" 4 1 1.16 ;;
     loopvar) record "$scn" 4 1 1.21; record "$scn" 4 2 1.21; record "$scn" 4 1 1.21 race ;;
     race_counter | race_counter_fixed) record "$scn" 4 1 "" race; record "$scn" 1 1 "" race ;;
+    cockroach_35501_fixed) record "$scn" 4 1 1.21 race ;;
+    etcd_4876_fixed | kubernetes_70892_fixed | serving_3148_fixed) record "$scn" 4 1 "" race ;;
   esac
   n=$((n + 1))
 done

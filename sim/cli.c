@@ -38,8 +38,10 @@ static const char usage_text[] =
     "      --scheddetail          with --schedtrace: the per-P, per-M and per-G lines too\n"
     "      --race                 run the data race detector (as go run -race): accesses to\n"
     "                             gmp_var variables and channels checked against happens-before\n"
-    "      --leaks=report|ignore  report goroutines still blocked after main returns (default\n"
+    "      --leaks=report|ignore  report goroutines still alive after main returns (default\n"
     "                             report: outcome leak), or end the run when main returns\n"
+    "      --leak-grace DURATION  with --leaks=report: how long (virtual) the others may run after\n"
+    "                             main returns before what still waits is a leak (default 1s)\n"
     "      --max-events N         stop with outcome `limit` after N events (default 50000000)\n"
     "      --max-time DURATION    stop with outcome `limit` after this virtual time\n"
     "                             (e.g. 500ms, 2s, 1m; default 1h)\n"
@@ -62,7 +64,7 @@ static const char usage_text[] =
     "      --junit FILE           JUnit XML, one test case per failure signature\n"
     "      --results FILE         the results (failing seeds, signatures) for a later merge\n"
     "      --merge R1 R2 ...      instead of running: merge the shards' --results by seed\n"
-    "  -p, -g, --race, --leaks, --max-events, --max-time, --stack-size   as for run;\n"
+    "  -p, -g, --race, --leaks, --leak-grace, --max-events, --max-time, --stack-size   as for run;\n"
     "                             -q: no progress line\n"
     "shrink options: -o MIN (required), --max-runs N (default 5000), -v\n"
     "\n"
@@ -121,7 +123,7 @@ static int parse_duration(const char *s, int64_t *ns) {
 }
 
 /* The simulation options that run and explore share (-p, -g, --max-events, --max-time,
- * --stack-size, --race, --leaks, --yield-timeout) into opt. Returns -1 when c is not one
+ * --stack-size, --race, --leaks, --leak-grace, --yield-timeout) into opt. Returns -1 when c is not one
  * of them, 0 when it was parsed, or the exit status of a bad value (after its message). */
 static int parse_sim_option(int c, const char *arg, gmp_options *opt) {
     int64_t v;
@@ -150,6 +152,10 @@ static int parse_sim_option(int c, const char *arg, gmp_options *opt) {
         if (!strcmp(arg, "report")) opt->leaks_ignore = 0;
         else if (!strcmp(arg, "ignore")) opt->leaks_ignore = 1;
         else return fail_usage("--leaks: '%s' is not report or ignore", arg);
+        return 0;
+    case 'Z':
+        if (parse_duration(arg, &opt->leak_grace_ns) || opt->leak_grace_ns == 0)
+            return fail_usage("--leak-grace: '%s' is not a duration such as 10ms, 1s", arg);
         return 0;
     case 'Y':
         if (parse_i64(arg, 1, 3600, &v)) return fail_usage("--yield-timeout: '%s' is not seconds in 1..3600", arg);
@@ -198,7 +204,7 @@ static int cmd_run(int argc, char **argv) {
         {"max-time", required_argument, NULL, 'M'},  {"stack-size", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
         {"scheddetail", no_argument, NULL, 'D'},     {"leaks", required_argument, NULL, 'L'},
-        {"race", no_argument, NULL, 'A'},
+        {"race", no_argument, NULL, 'A'},            {"leak-grace", required_argument, NULL, 'Z'},
         {"yield-timeout", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0}};
     gmp_options opt;
@@ -481,6 +487,7 @@ static int cmd_explore(int argc, char **argv) {
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
         {"results", required_argument, NULL, 'W'},   {"merge", no_argument, NULL, 'G'},
         {"race", no_argument, NULL, 'A'},            {"leaks", required_argument, NULL, 'L'},
+        {"leak-grace", required_argument, NULL, 'Z'},
         {NULL, 0, NULL, 0}};
     gmp_explore_options eo = {.seed_first = 1, .runs = 100, .jobs = 1};
     gmp_options sim = {0};
@@ -543,6 +550,7 @@ static int cmd_explore(int argc, char **argv) {
     eo.stack_size_bytes = sim.stack_size_bytes;
     eo.race = sim.race;
     eo.leaks_ignore = sim.leaks_ignore;
+    eo.leak_grace_ns = sim.leak_grace_ns;
     if (merge) return explore_merge(argc - optind, argv + optind, junit);
     if (optind + 1 != argc) return fail_usage("%s", "explore: expected one SCENARIO");
     int dfs = eo.strategy && strncmp(eo.strategy, "dfs", 3) == 0;

@@ -135,6 +135,10 @@ static int sim_sf_header(sim_sf *sf, char *err, size_t err_size) {
         }
         sf->opt.leaks_ignore = strcmp(s, "ignore") == 0;
     }
+    if (sim_sf_get(h, "options.leak_grace_ns") != NULL) {
+        if (sim_sf_int(sf, h, 1, "options.leak_grace_ns", 1, INT64_C(1) << 53, &v, err, err_size) != 0) goto out;
+        sf->opt.leak_grace_ns = v;
+    }
     if (sim_sf_get(h, "options.race") != NULL) {
         const cJSON *r = sim_sf_get(h, "options.race");
         if (!cJSON_IsBool(r)) {

@@ -680,7 +680,7 @@ void sim_goexit0(sim_sched *s) {
             s->outcome = GMP_OUTCOME_OK;
         } else {
             s->main_done = 1;
-            s->leak_deadline_ns = s->now_ns + SIM_LEAK_GRACE_NS;
+            s->leak_deadline_ns = s->now_ns + s->opt.leak_grace_ns;
             sim_ev_why(s, sim_ev(s, "MainReturn", m, g),
                        "runtime.main: main.main returned; the other goroutines run on to find leaks");
         }
@@ -907,8 +907,11 @@ void sim_lockosthread(sim_sched *s, bool lock) {
 
 /* ---- [SECTION] the event loop -------------------------------------------------- */
 
+enum { SIM_PICK_LEAK_DEADLINE = -2 };
+
 /* The M to step next: the earliest; ties are a recorded decision among them in M id
- * order. Sets horizon_ns to the earliest step of the others. -1 when none is active. */
+ * order. Sets horizon_ns to the earliest step of the others. -1 when no user M is
+ * active; SIM_PICK_LEAK_DEADLINE when the earliest step is past the leak deadline. */
 static int32_t sim_pick_m(sim_sched *s) {
     int64_t best = INT64_MAX;
     int32_t ntie = 0;
@@ -927,6 +930,8 @@ static int32_t sim_pick_m(sim_sched *s) {
     for (int32_t i = 0; i < s->mcount && !user_m; i++)
         user_m = sim_m_active(&s->allm[i]) && !s->allm[i].is_sys;
     if (!user_m) return -1;
+    /* Past the leak deadline nothing more happens, not even a tie's decision. */
+    if (s->main_done && best > s->leak_deadline_ns) return SIM_PICK_LEAK_DEADLINE;
     s->now_ns = best;
     int32_t pick = 0;
     if (ntie > 1) pick = (int32_t)sim_choose(s, SIM_CHOICE_TIE, (uint32_t)ntie,
@@ -1002,6 +1007,11 @@ void sim_loop(sim_sched *s) {
             break;
         }
         int32_t mi = sim_pick_m(s);
+        if (mi == SIM_PICK_LEAK_DEADLINE) {
+            s->now_ns = s->leak_deadline_ns;
+            sim_leakcheck(s);
+            break;
+        }
         if (mi < 0) {
             if (s->main_done) sim_leakcheck(s);
             else sim_checkdead(s);

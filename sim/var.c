@@ -23,15 +23,18 @@ static sim_var *sim_var_lookup(sim_sched *s, gmp_var v) {
     sim_fatal(s, "gmpsim: not a variable of this run");
 }
 
-static void sim_var_event(sim_sched *s, const char *ev, const sim_var *v) {
+static void sim_var_event_atomic(sim_sched *s, const char *ev, const sim_var *v, bool atomic) {
     cJSON *o = sim_trace_event(&s->trace, s->now_ns, ev);
     if (o == NULL) return;
     sim_trace_add_int(o, "g", sim_g_at(s, s->curg)->goid);
     cJSON_AddStringToObject(o, "var", v->name);
     sim_trace_add_addr(o, "addr", v->addr);
     sim_trace_add_int(o, "value", v->value);
+    if (atomic) cJSON_AddBoolToObject(o, "atomic", true);
     sim_trace_emit(&s->trace, o);
 }
+
+static void sim_var_event(sim_sched *s, const char *ev, const sim_var *v) { sim_var_event_atomic(s, ev, v, false); }
 
 gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
@@ -70,4 +73,68 @@ void gmp_store_at(gmp_var gv, int64_t val, const char *file, int line) {
     sim_var_event(s, "VarStore", v);
     sim_race_write(s, v->addr, v->name);
     sim_charge(s, SIM_COST_VAR_NS);
+}
+
+/* ---- [SECTION] sync/atomic ------------------------------------------------------ */
+
+/* Models: sync/atomic's 64-bit operations under the race runtime (race.go's
+ * atomic hooks): a load acquires the variable's sync clock, a store releases into it,
+ * a read-modify-write does both. Differs: they are not memory accesses for the
+ * detector, so a plain access racing with an atomic one is not reported. */
+
+int64_t gmp_atomic_load_at(gmp_var gv, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    sim_var *v = sim_var_lookup(s, gv);
+    int64_t value = v->value;
+    sim_var_event_atomic(s, "VarLoad", v, true);
+    sim_race_acquire(s, v->addr);
+    sim_charge(s, SIM_COST_SYNC_NS);
+    return value;
+}
+
+void gmp_atomic_store_at(gmp_var gv, int64_t val, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    sim_var *v = sim_var_lookup(s, gv);
+    v->value = val;
+    sim_var_event_atomic(s, "VarStore", v, true);
+    sim_race_release_merge(s, v->addr);
+    sim_charge(s, SIM_COST_SYNC_NS);
+}
+
+/* A read-modify-write that changed the value: acquire, then release. */
+static void sim_atomic_rmw(sim_sched *s, sim_var *v, int64_t new_val) {
+    v->value = new_val;
+    sim_var_event_atomic(s, "VarStore", v, true);
+    sim_race_acquire(s, v->addr);
+    sim_race_release_merge(s, v->addr);
+    sim_charge(s, SIM_COST_SYNC_NS);
+}
+
+int64_t gmp_atomic_add_at(gmp_var gv, int64_t delta, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    sim_var *v = sim_var_lookup(s, gv);
+    int64_t n = (int64_t)((uint64_t)v->value + (uint64_t)delta); /* wraps, as Go's */
+    sim_atomic_rmw(s, v, n);
+    return n;
+}
+
+int64_t gmp_atomic_swap_at(gmp_var gv, int64_t val, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    sim_var *v = sim_var_lookup(s, gv);
+    int64_t old = v->value;
+    sim_atomic_rmw(s, v, val);
+    return old;
+}
+
+bool gmp_atomic_cas_at(gmp_var gv, int64_t old, int64_t new_val, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    sim_var *v = sim_var_lookup(s, gv);
+    if (v->value != old) { /* failed: a load */
+        sim_var_event_atomic(s, "VarLoad", v, true);
+        sim_race_acquire(s, v->addr);
+        sim_charge(s, SIM_COST_SYNC_NS);
+        return false;
+    }
+    sim_atomic_rmw(s, v, new_val);
+    return true;
 }

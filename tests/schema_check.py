@@ -855,9 +855,9 @@ _ENDINGS = {
         ("Race", {"g": 1, "addr": _VAR, "var": "i", "access": "read", "prev_g": 2, "prev_access": "write", "count": 1}),
         ("MainReturn", {"m": 0, "p": 0, "g": 1, W: "runtime.main: main.main returned; the other goroutines run on to find leaks"}),
         ("GoDestroy", {"m": 0, "p": 0, "g": 1, W: "goexit0: the G is dead, its stack kept for reuse"})]),
-    "leak": ("leak", "leak: 1 goroutine still blocked after main returned", [
+    "leak": ("leak", "leak: 1 goroutine still alive after main returned", [
         ("MainReturn", {"m": 0, "p": 0, "g": 1, W: "runtime.main: main.main returned; the other goroutines run on to find leaks"}),
-        ("GoLeak", {"g": 3, "reason": "chan receive", W: "leakcheck: still blocked after main returned and nothing could move"})]),
+        ("GoLeak", {"g": 3, "reason": "chan receive", W: "leakcheck: still blocked after main returned"})]),
     "panic": ("panic", "panic: send on closed channel", [("Panic", {"g": 1, "message": "panic: send on closed channel"})]),
     "assert": ("assert", "assertion failed: math: 1 == 2", [("Fail", {"g": 1, "message": "assertion failed: math: 1 == 2"})]),
 }
@@ -1086,7 +1086,7 @@ def _mutations():
         return std(h, evs, f), k + 2
 
     def m_leak(h, evs, f):
-        f.update(outcome="leak", message="leak: 1 goroutine still blocked after main returned", report="leak: ...")
+        f.update(outcome="leak", message="leak: 1 goroutine still alive after main returned", report="leak: ...")
         return std(h, evs, f), len(evs) + 2
 
     def m_depreq(h, evs, f):

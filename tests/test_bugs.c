@@ -13,25 +13,47 @@
 
 Suite *bugs_suite(void);
 
-typedef struct b_bug {
+typedef struct b_bug { /* omitted fields: 0, the default */
     const char *name;
     gmp_outcome outcome;  /* what every failure of the bug must be */
     const char *strategy; /* its best strategy (docs/bugs.md) */
     int64_t budget;       /* schedules within which the first failure must come, seeds 1.. */
     int32_t race;         /* explore with --race */
     int32_t go_minor;     /* explore with --go 1.N (0: the default) */
+    int64_t leak_grace_ns; /* explore with --leak-grace (0: the default) */
+    int32_t leaks_ignore;  /* explore with --leaks=ignore */
+    int64_t max_events;    /* explore with --max-events (0: the default) */
 } b_bug;
 
 /* The budgets are about five times the worst first failure over the 20 starting seeds of
  * scripts/bug_figures.sh under the bug's best strategy (docs/bugs.md has the figures), and
  * at least 5. */
 static const b_bug b_bugs[] = {
-    {"cockroach_584", GMP_OUTCOME_LEAK, "random", 5, 0, 0},
-    {"cockroach_3710", GMP_OUTCOME_LEAK, "random", 1500, 0, 0},
-    {"cockroach_9935", GMP_OUTCOME_LEAK, "random", 15, 0, 0},
-    {"grpc_795", GMP_OUTCOME_DEADLOCK, "random", 5, 0, 0},
-    {"kubernetes_30872", GMP_OUTCOME_LEAK, "random", 200, 0, 0},
-    {"moby_4951", GMP_OUTCOME_LEAK, "random", 5, 0, 0},
+    {"cockroach_13755", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"cockroach_24808", GMP_OUTCOME_DEADLOCK, "random", .budget = 5},
+    {"cockroach_35501", GMP_OUTCOME_RACE, "random", .budget = 10, .race = 1, .go_minor = 21},
+    {"cockroach_3710", GMP_OUTCOME_LEAK, "random", .budget = 1500},
+    {"cockroach_584", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"cockroach_6181", GMP_OUTCOME_LEAK, "random", .budget = 30},
+    {"cockroach_9935", GMP_OUTCOME_LEAK, "random", .budget = 15},
+    {"etcd_4876", GMP_OUTCOME_RACE, "random", .budget = 15, .race = 1},
+    {"etcd_7492", GMP_OUTCOME_LIMIT, "random", .budget = 1035, .max_events = 10000},
+    {"grpc_1687", GMP_OUTCOME_PANIC, "random", .budget = 5},
+    {"grpc_660", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"grpc_795", GMP_OUTCOME_DEADLOCK, "random", .budget = 5},
+    {"grpc_862", GMP_OUTCOME_LEAK, "random", .budget = 5, .leak_grace_ns = 100000},
+    {"istio_16224", GMP_OUTCOME_DEADLOCK, "random", .budget = 5, .leaks_ignore = 1},
+    {"kubernetes_11298", GMP_OUTCOME_DEADLOCK, "random", .budget = 25},
+    {"kubernetes_30872", GMP_OUTCOME_LEAK, "random", .budget = 200},
+    {"kubernetes_38669", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"kubernetes_62464", GMP_OUTCOME_LEAK, "pct:3", .budget = 160},
+    {"kubernetes_70892", GMP_OUTCOME_RACE, "pct:3", .budget = 150, .race = 1},
+    {"moby_21233", GMP_OUTCOME_LEAK, "random", .budget = 20},
+    {"moby_25384", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"moby_28462", GMP_OUTCOME_LEAK, "pct:3", .budget = 105},
+    {"moby_29733", GMP_OUTCOME_DEADLOCK, "random", .budget = 5},
+    {"moby_4951", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"serving_3148", GMP_OUTCOME_RACE, "random", .budget = 5, .race = 1},
 };
 enum { B_BUGS = sizeof b_bugs / sizeof b_bugs[0], B_FIXED_RUNS = 200 };
 
@@ -41,7 +63,8 @@ static void b_explore(gmp_explore_result *er, const b_bug *b, const char *name, 
                       int64_t max_failures) {
     gmp_explore_options eo = {.scn = gmp_scenario_find(name), .strategy = strategy, .seed_first = 1,
                               .runs = runs, .max_failures = max_failures, .keep_runs = 1, .race = b->race,
-                              .go_minor = b->go_minor};
+                              .go_minor = b->go_minor, .leak_grace_ns = b->leak_grace_ns,
+                              .leaks_ignore = b->leaks_ignore, .max_events = b->max_events};
     ck_assert_msg(eo.scn != NULL, "scenario %s is not registered", name);
     char err[1024];
     ck_assert_msg(gmp_explore(&eo, er, err, sizeof err) == 0, "explore %s: %s", name, err);

@@ -639,6 +639,48 @@ static void v_after_main_returned(void) {
     gmp_store(a.x, 1);
 }
 
+/* sync/atomic as a flag: go func() { x = 1; atomic.StoreInt64(&flag, 1) }();
+ * for atomic.LoadInt64(&flag) == 0 { runtime.Gosched() }; _ = x */
+static void r_write_publish(void *argp) {
+    r_args *a = argp;
+    gmp_store(a->x, 1);
+    gmp_atomic_store(a->flag, 1);
+}
+static void v_atomic_flag(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .flag = gmp_new_var("flag", 0)};
+    GMP_GO(r_write_publish, a);
+    while (gmp_atomic_load(a.flag) == 0) gmp_gosched();
+    gmp_load(a.x);
+}
+/* Two writers, each x-then-AddInt64; main waits until the counter says 2 (CAS loop) */
+static void r_write_add(void *argp) {
+    r_args *a = argp;
+    gmp_mutex_lock(a->mu); /* the writers order their own writes */
+    gmp_store(a->x, a->id);
+    gmp_mutex_unlock(a->mu);
+    gmp_atomic_add(a->flag, 1);
+}
+static void v_atomic_counter(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .flag = gmp_new_var("n", 0), .mu = gmp_mutex_new()};
+    for (a.id = 1; a.id <= 2; a.id++) GMP_GO(r_write_add, a);
+    while (!gmp_atomic_cas(a.flag, 2, 3)) gmp_gosched();
+    gmp_load(a.x);
+}
+/* Published through one atomic, read after loading another: no edge, a race. */
+static void r_write_add_other(void *argp) {
+    r_args *a = argp;
+    gmp_store(a->x, 1);
+    gmp_atomic_add(a->flag, 1);
+}
+static void v_atomic_other_var(void) {
+    r_args a = {.x = gmp_new_var("x", 0), .flag = gmp_new_var("flag", 0)};
+    gmp_var other = gmp_new_var("other", 0);
+    GMP_GO(r_write_add_other, a);
+    while (gmp_load(a.flag) == 0) gmp_gosched(); /* a plain load: not synchronisation... */
+    gmp_atomic_load(other);                      /* ...and this atomic is on another variable */
+    gmp_load(a.x);
+}
+
 static const r_variant r_synchronised[] = {
     {"go", v_go, false, false},
     {"unbuffered_send", v_unbuffered_send, false, false},
@@ -670,6 +712,8 @@ static const r_variant r_synchronised[] = {
     {"after_func", v_after_func, false, true},
     {"timer_chan", v_timer_chan, false, true},
     {"after_main_returned", v_after_main_returned, false, true},
+    {"atomic_flag", v_atomic_flag, false, false},
+    {"atomic_counter", v_atomic_counter, false, false},
 };
 
 static const r_variant r_unsynchronised[] = {
@@ -683,6 +727,7 @@ static const r_variant r_unsynchronised[] = {
     {"waitgroup_add_in_goroutine", v_waitgroup_add_in_goroutine, true, true},
     {"after_func_late_write", v_after_func_late_write, true, true},
     {"close_vs_send", v_close_vs_send, true, true},
+    {"atomic_other_var", v_atomic_other_var, true, false},
 };
 
 enum { R_SEEDS = 12 };

@@ -669,6 +669,8 @@ END_TEST
 
 /* [SECTION] every scenario's real schedule */
 
+static const char *t_check_what = "?"; /* the schedule being checked, for messages */
+
 static void t_check_index(const viz_index *ix) {
     const viz_model *m = ix->m;
     for (int32_t l = 0; l < ix->lane_count; l++) {
@@ -693,7 +695,8 @@ static void t_check_index(const viz_index *ix) {
         for (int64_t k = 0; k < rq.global.len; k++) ck_assert_int_ne(rq.global.v[rq.global.head + k], e->g);
         int32_t gl = viz_index_glane(ix, e->g);
         int64_t s = viz_span_at(ix, gl, e->t_ns);
-        ck_assert_int_ge(s, 0);
+        ck_assert_msg(s >= 0, "%s: event %lld: G%lld starts at %lld ns with no span of its lane there", t_check_what,
+                      (long long)i, (long long)e->g, (long long)e->t_ns);
     }
     viz_rq_free(&rq);
 }
@@ -727,6 +730,9 @@ START_TEST(real_schedules) {
                           err.field, err.msg);
             ck_assert_int_eq(m.ev_count, res.events);
             ck_assert_int_eq(viz_index_build(&ix, &m), 0);
+            char what[160];
+            snprintf(what, sizeof what, "%s procs %d seed %d", scn->name, procs[k], 3 + k);
+            t_check_what = what;
             t_check_index(&ix);
             checked++;
             viz_index_free(&ix);

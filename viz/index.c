@@ -553,8 +553,10 @@ int viz_index_build(viz_index *ix, const viz_model *m) {
     }
     int64_t t_end = m->t_end_ns;
     if (m->ev_count > 0 && m->ev[m->ev_count - 1].t_ns > t_end) t_end = m->ev[m->ev_count - 1].t_ns;
+    /* A state still open holds at the last instant too (spans are half-open): a G that
+     * starts at the very end of a run (--max-events) has a span there. */
     for (int32_t l = 0; l < ix->lane_count; l++)
-        if (b.open[l].state != VIZ_S_NONE && viz_emit(&b, l, &b.open[l], t_end) != 0) goto fail;
+        if (b.open[l].state != VIZ_S_NONE && viz_emit(&b, l, &b.open[l], t_end + 1) != 0) goto fail;
     if (viz_index_place_spans(&b) != 0) goto fail;
     viz_builder_free(&b);
     if (viz_rq_build_checkpoints(ix) != 0) {

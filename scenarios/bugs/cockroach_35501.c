@@ -4,14 +4,6 @@
  * whole loop, overwritten by the next iterations while the goroutines read it. */
 #include <gmpsim.h>
 
-/* GMP_CALL under the Go function's name */
-#define CALL_NAMED(fn, goname, argvar)                                                 \
-    do {                                                                               \
-        gmp_frame_enter_at((goname), &(argvar), sizeof(argvar), __FILE__, __LINE__);    \
-        (fn)(&(argvar));                                                               \
-        gmp_frame_exit_at(__FILE__, __LINE__);                                         \
-    } while (0)
-
 enum { CHECKS = 10 };
 enum { NIL_STRING = 1 }; /* ConstraintToValidate{Name: "nil string"}, as an id */
 
@@ -33,7 +25,7 @@ static void validate_check_in_txn(void *argp) {
 
 static void validate_check_goroutine(void *argp) {
     check_closure *c = argp;
-    CALL_NAMED(validate_check_in_txn, "main.validateCheckInTxn", *c);
+    GMP_CALL_NAMED(validate_check_in_txn, "main.validateCheckInTxn", *c);
 }
 
 /* (*SchemaChanger).validateChecks.func1: for _, c := range checks { go func() {...}() } */
@@ -58,19 +50,19 @@ static void validate_checks_txn(void *argp) {
 /* (*SchemaChanger).validateChecks */
 static void validate_checks(void *argp) {
     schema_changer *sc = argp;
-    CALL_NAMED(validate_checks_txn, "main.(*SchemaChanger).validateChecks.func1", *sc);
+    GMP_CALL_NAMED(validate_checks_txn, "main.(*SchemaChanger).validateChecks.func1", *sc);
 }
 
 /* (*SchemaChanger).runBackfill: ten checks named "nil string" */
 static void run_backfill(void *argp) {
     schema_changer *sc = argp;
-    CALL_NAMED(validate_checks, "main.(*SchemaChanger).validateChecks", *sc);
+    GMP_CALL_NAMED(validate_checks, "main.(*SchemaChanger).validateChecks", *sc);
 }
 
 /* TestCockroach35501.func1 */
 static void test_body(void *argp) {
     schema_changer *sc = argp;
-    CALL_NAMED(run_backfill, "main.(*SchemaChanger).runBackfill", *sc); /* sc := &SchemaChanger{}; sc.runBackfill() */
+    GMP_CALL_NAMED(run_backfill, "main.(*SchemaChanger).runBackfill", *sc); /* sc := &SchemaChanger{}; sc.runBackfill() */
     gmp_waitgroup_done(sc->wg);
 }
 

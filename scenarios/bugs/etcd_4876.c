@@ -3,27 +3,15 @@
  * started by another goroutine, reads it to create its ticker. */
 #include <gmpsim.h>
 
-/* GMP_CALL under the Go method's name */
-#define CALL_NAMED(fn, goname, argvar)                                                 \
-    do {                                                                               \
-        gmp_frame_enter_at((goname), &(argvar), sizeof(argvar), __FILE__, __LINE__);    \
-        (fn)(&(argvar));                                                               \
-        gmp_frame_exit_at(__FILE__, __LINE__);                                         \
-    } while (0)
-
 typedef struct {
     gmp_var interval;  /* the package variable ProgressReportInterval (a time.Duration, ns) */
-    gmp_mutex atomic;  /* the fix's sync/atomic Store/Load on it (gmpsim has no atomics: a mutex) */
     gmp_waitgroup wg;  /* the test's wg */
     int64_t fixed;     /* 1: the upstream fix */
 } watch_test;
 
 static int64_t load_interval(const watch_test *t) {
     if (!t->fixed) return gmp_load(t->interval); /* buggy: a plain read */
-    gmp_mutex_lock(t->atomic);                   /* the fix: atomic.LoadInt32 */
-    int64_t v = gmp_load(t->interval);
-    gmp_mutex_unlock(t->atomic);
-    return v;
+    return gmp_atomic_load(t->interval);         /* the fix: atomic.LoadInt32 */
 }
 
 static void store_interval(const watch_test *t, int64_t v) {
@@ -31,9 +19,7 @@ static void store_interval(const watch_test *t, int64_t v) {
         gmp_store(t->interval, v); /* buggy: a plain write */
         return;
     }
-    gmp_mutex_lock(t->atomic); /* the fix: atomic.StoreInt32 */
-    gmp_store(t->interval, v);
-    gmp_mutex_unlock(t->atomic);
+    gmp_atomic_store(t->interval, v); /* the fix: atomic.StoreInt32 */
 }
 
 /* (*serverWatchStream).sendLoop: time.NewTicker(ProgressReportInterval) */
@@ -60,7 +46,7 @@ static void set_interval(void *argp) {
 static void start_watch(void *argp) {
     watch_test *t = argp;
     watch_test c = *t;
-    CALL_NAMED(watch, "main.(*watchServer).Watch", c); /* w.Watch(&watchWatchServer{}) */
+    GMP_CALL_NAMED(watch, "main.(*watchServer).Watch", c); /* w.Watch(&watchWatchServer{}) */
     gmp_waitgroup_done(t->wg);
 }
 
@@ -74,7 +60,7 @@ static void test_body(void *argp) {
 
 static void run4876(int64_t fixed) {
     watch_test t = {.interval = gmp_new_var("ProgressReportInterval", 10000000000LL), /* 10 * time.Second */
-                    .atomic = gmp_mutex_new(), .wg = gmp_waitgroup_new(), .fixed = fixed};
+                    .wg = gmp_waitgroup_new(), .fixed = fixed};
     gmp_waitgroup_add(t.wg, 3);
     GMP_GO_NAMED(test_body, "main.TestEtcd4876.func1", t);
     gmp_waitgroup_wait(t.wg);
@@ -107,7 +93,6 @@ GMP_SCENARIO(etcd_4876,
 GMP_SCENARIO(etcd_4876_fixed,
              "etcd_4876 with the upstream fix: PR 4876 turned the variable into an int32 of milliseconds written "
              "with atomic.StoreInt32 and read with atomic.LoadInt32, which the race detector treats as "
-             "synchronisation. gmpsim has no atomics API, so the store and the load are modelled as critical "
-             "sections of one mutex (the same release/acquire edge at one address). The ticker gets 3s or 10s "
+             "synchronisation (gmp_atomic_store, gmp_atomic_load). The ticker gets 3s or 10s "
              "depending on the order, and no race is reported (run with --race).",
              etcd_4876_fixed_main)

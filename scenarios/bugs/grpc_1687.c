@@ -3,14 +3,6 @@
  * writes channel in WriteStatus; a Write after it sends on the closed channel. */
 #include <gmpsim.h>
 
-/* GMP_CALL under the Go method's name */
-#define CALL_NAMED(fn, goname, argvar)                                                 \
-    do {                                                                               \
-        gmp_frame_enter_at((goname), &(argvar), sizeof(argvar), __FILE__, __LINE__);    \
-        (fn)(&(argvar));                                                               \
-        gmp_frame_exit_at(__FILE__, __LINE__);                                         \
-    } while (0)
-
 enum { FN_STATUS = 1, FN_DATA = 2 }; /* the func() values sent on writes, as ids */
 
 typedef struct {
@@ -42,7 +34,7 @@ static void write_status(void *argp) {
     handler_transport ht = *(handler_transport *)argp;
     if (ht.fixed) gmp_mutex_lock(ht.write_status_mu);
     ht.fn = FN_STATUS;
-    CALL_NAMED(ht_do, "main.(*serverHandlerTransport).do", ht);
+    GMP_CALL_NAMED(ht_do, "main.(*serverHandlerTransport).do", ht);
     gmp_close(ht.writes); /* no more writes after the status */
     if (ht.fixed) {
         gmp_once_do(ht.close_once, close_closed_ch, &ht); /* the fix: ht.Close(), so later do calls return */
@@ -54,14 +46,14 @@ static void write_status(void *argp) {
 static void write(void *argp) {
     handler_transport ht = *(handler_transport *)argp;
     ht.fn = FN_DATA;
-    CALL_NAMED(ht_do, "main.(*serverHandlerTransport).do", ht); /* buggy: writes is closed: panic */
+    GMP_CALL_NAMED(ht_do, "main.(*serverHandlerTransport).do", ht); /* buggy: writes is closed: panic */
 }
 
 /* TestGrpc1687.func1, the stream handler: st.ht.WriteStatus(); st.ht.Write() */
 static void handle_stream(void *argp) {
     handler_transport *ht = argp;
-    CALL_NAMED(write_status, "main.(*serverHandlerTransport).WriteStatus", *ht);
-    CALL_NAMED(write, "main.(*serverHandlerTransport).Write", *ht);
+    GMP_CALL_NAMED(write_status, "main.(*serverHandlerTransport).WriteStatus", *ht);
+    GMP_CALL_NAMED(write, "main.(*serverHandlerTransport).Write", *ht);
 }
 
 /* (*serverHandlerTransport).runStream: runs the handler's writes until writes is closed */
@@ -80,14 +72,14 @@ static void run_stream(void *argp) {
 static void handle_streams(void *argp) {
     handler_transport *ht = argp;
     GMP_GO_NAMED(handle_stream, "main.TestGrpc1687.func1", *ht);
-    CALL_NAMED(run_stream, "main.(*serverHandlerTransport).runStream", *ht);
+    GMP_CALL_NAMED(run_stream, "main.(*serverHandlerTransport).runStream", *ht);
 }
 
 static void run1687(int64_t fixed) {
     handler_transport ht = {.closed_ch = gmp_make_chan(0, 0), .writes = gmp_make_chan(sizeof(int64_t), 0),
                             .write_status_mu = gmp_mutex_new(), .close_once = gmp_once_new(), .fixed = fixed};
     /* testHandlerTransportHandleStreams: st.ht.HandleStreams(func() { go handleStream(st) }) */
-    CALL_NAMED(handle_streams, "main.(*serverHandlerTransport).HandleStreams", ht);
+    GMP_CALL_NAMED(handle_streams, "main.(*serverHandlerTransport).HandleStreams", ht);
     gmp_sleep(10000000); /* time.Sleep(10 * time.Millisecond) */
 }
 

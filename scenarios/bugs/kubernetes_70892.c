@@ -3,14 +3,6 @@
  * shared results[i] slices instead of writing only its own element results[i][index]. */
 #include <gmpsim.h>
 
-/* GMP_CALL under the Go function's name */
-#define CALL_NAMED(fn, goname, argvar)                                                 \
-    do {                                                                               \
-        gmp_frame_enter_at((goname), &(argvar), sizeof(argvar), __FILE__, __LINE__);    \
-        (fn)(&(argvar));                                                               \
-        gmp_frame_exit_at(__FILE__, __LINE__);                                         \
-    } while (0)
-
 enum { CONFIGS = 3, NODES = 2, WORKERS = 2 };
 
 /* The closure's captures (priorityConfigs, results) and ParallelizeUntil's locals. A slice header
@@ -53,7 +45,7 @@ static void worker(void *argp) {
     while (gmp_recv(p.to_process, &p.piece)) {                            /* for piece := range toProcess */
         int k = GMP_SELECT(NULL, true, GMP_RECV_CASE(p.stop, NULL)); /* case <-stop: return; default: */
         if (k == 0) break;
-        CALL_NAMED(process_node, "main.TestKubernetes70892.func1", p); /* doWorkPiece(piece) */
+        GMP_CALL_NAMED(process_node, "main.TestKubernetes70892.func1", p); /* doWorkPiece(piece) */
     }
     gmp_waitgroup_done(p.wg); /* defer wg.Done() */
 }
@@ -81,7 +73,7 @@ static void run70892(int64_t fixed) {
         for (int n = 0; n < NODES; n++) p.elems[i][n] = gmp_new_var("results[i][n]", 0);
         p.results[i] = gmp_new_var("results[i]", (int64_t)p.elems[i][0].addr);
     }
-    CALL_NAMED(parallelize_until, "main.ParallelizeUntil", p);
+    GMP_CALL_NAMED(parallelize_until, "main.ParallelizeUntil", p);
 }
 
 static void kubernetes_70892_main(void *argp) {

@@ -3,14 +3,6 @@
  * whose reconcile reads ReactionChain through the same fake clientset (Fake.Invokes). */
 #include <gmpsim.h>
 
-/* GMP_CALL under the Go method's name */
-#define CALL_NAMED(fn, goname, argvar)                                                 \
-    do {                                                                               \
-        gmp_frame_enter_at((goname), &(argvar), sizeof(argvar), __FILE__, __LINE__);    \
-        (fn)(&(argvar));                                                               \
-        gmp_frame_exit_at(__FILE__, __LINE__);                                         \
-    } while (0)
-
 /* The test's objects: the fake Clientset (its embedded Fake), the controller Impl whose Reconciler
  * holds ServingClientSet = cs, and the errgroup-like Group. */
 typedef struct {
@@ -31,43 +23,43 @@ static void fake_invokes(void *argp) {
 /* (*FakePodAutoscalers).Create: c.Fake.Invokes(...) */
 static void fake_pa_create(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(fake_invokes, "main.(*Fake).Invokes", *t);
+    GMP_CALL_NAMED(fake_invokes, "main.(*Fake).Invokes", *t);
 }
 
 /* (*Reconciler).createKPA: c.ServingClientSet.AutoscalingV1alpha1().PodAutoscalers().Create() */
 static void create_kpa(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(fake_pa_create, "main.(*FakePodAutoscalers).Create", *t);
+    GMP_CALL_NAMED(fake_pa_create, "main.(*FakePodAutoscalers).Create", *t);
 }
 
 /* (*Reconciler).reconcileKPA */
 static void reconcile_kpa(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(create_kpa, "main.(*Reconciler).createKPA", *t);
+    GMP_CALL_NAMED(create_kpa, "main.(*Reconciler).createKPA", *t);
 }
 
 /* (*Reconciler).reconcile: runs its phases; the only one is "KPA" */
 static void reconcile(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(reconcile_kpa, "main.(*Reconciler).reconcileKPA", *t);
+    GMP_CALL_NAMED(reconcile_kpa, "main.(*Reconciler).reconcileKPA", *t);
 }
 
 /* (*Reconciler).Reconcile */
 static void reconcile_entry(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(reconcile, "main.(*Reconciler).reconcile", *t);
+    GMP_CALL_NAMED(reconcile, "main.(*Reconciler).reconcile", *t);
 }
 
 /* (*Impl).processNextWorkItem: c.controller_Reconciler.Reconcile() */
 static void process_next_work_item(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(reconcile_entry, "main.(*Reconciler).Reconcile", *t);
+    GMP_CALL_NAMED(reconcile_entry, "main.(*Reconciler).Reconcile", *t);
 }
 
 /* (*Impl).Run.func1: go func() { defer sg.Done(); c.processNextWorkItem() }() */
 static void impl_worker(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(process_next_work_item, "main.(*Impl).processNextWorkItem", *t);
+    GMP_CALL_NAMED(process_next_work_item, "main.(*Impl).processNextWorkItem", *t);
     gmp_waitgroup_done(t->impl_sg);
 }
 
@@ -84,7 +76,7 @@ static void impl_run(void *argp) {
 /* (*Group).Go.func1: go func() { defer g.wg.Done(); f() }() with f = func() { controller.Run(1) } */
 static void group_go_func(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(impl_run, "main.(*Impl).Run", *t);
+    GMP_CALL_NAMED(impl_run, "main.(*Impl).Run", *t);
     gmp_waitgroup_done(t->group_wg);
 }
 
@@ -97,17 +89,17 @@ static void prepend_reactor(void *argp) {
 /* (*Hooks).OnUpdate(&cs.Fake) */
 static void hooks_on_update(void *argp) {
     serving_test *t = argp;
-    CALL_NAMED(prepend_reactor, "main.(*Fake).PrependReactor", *t);
+    GMP_CALL_NAMED(prepend_reactor, "main.(*Fake).PrependReactor", *t);
 }
 
 /* TestServing3148.func1 */
 static void test_body(void *argp) {
     serving_test *t = argp;
     /* cs := &Clientset{}; controller := NewController(); its Reconciler's ServingClientSet = cs; eg := &Group{} */
-    if (t->fixed) CALL_NAMED(hooks_on_update, "main.(*Hooks).OnUpdate", *t); /* the fix: the hook first */
+    if (t->fixed) GMP_CALL_NAMED(hooks_on_update, "main.(*Hooks).OnUpdate", *t); /* the fix: the hook first */
     gmp_waitgroup_add(t->group_wg, 1);                                          /* eg.Go(...) */
     GMP_GO_NAMED(group_go_func, "main.(*Group).Go.func1", *t);
-    if (!t->fixed) CALL_NAMED(hooks_on_update, "main.(*Hooks).OnUpdate", *t); /* buggy: while the controller runs */
+    if (!t->fixed) GMP_CALL_NAMED(hooks_on_update, "main.(*Hooks).OnUpdate", *t); /* buggy: while the controller runs */
     gmp_waitgroup_wait(t->group_wg); /* defer eg.Wait() */
     gmp_waitgroup_done(t->test_wg);  /* defer wg.Done() */
 }

@@ -77,11 +77,13 @@ void gmp_register(const gmp_scenario *scn);
 /* Frames: a named call, so that every goroutine has a Go-like call stack.
  * GMP_CALL(fn, argvar) calls fn(&copy) under a frame "main.<fn>" whose arguments are
  * copied onto this goroutine's stack, as a Go call passes them. */
-#define GMP_CALL(fn, argvar)                                                         \
-    do {                                                                             \
-        gmp_frame_enter_at("main." #fn, &(argvar), sizeof(argvar), __FILE__, __LINE__); \
-        (fn)(&(argvar));                                                             \
-        gmp_frame_exit_at(__FILE__, __LINE__);                                       \
+#define GMP_CALL(fn, argvar) GMP_CALL_NAMED(fn, "main." #fn, argvar)
+/* GMP_CALL with the frame named as Go would name it ("main.(*watchServer).Watch"). */
+#define GMP_CALL_NAMED(fn, goname, argvar)                                          \
+    do {                                                                          \
+        gmp_frame_enter_at((goname), &(argvar), sizeof(argvar), __FILE__, __LINE__); \
+        (fn)(&(argvar));                                                          \
+        gmp_frame_exit_at(__FILE__, __LINE__);                                    \
     } while (0)
 /* A local variable of the current frame, given a simulated stack address (returned)
  * so that copies from it show where they came from. */
@@ -152,6 +154,16 @@ typedef struct gmp_var {
 #define gmp_new_var(name, init) gmp_new_var_at((name), (init), __FILE__, __LINE__)
 #define gmp_load(v) gmp_load_at((v), __FILE__, __LINE__)
 #define gmp_store(v, val) gmp_store_at((v), (val), __FILE__, __LINE__)
+/* sync/atomic on a gmp_var: LoadInt64, StoreInt64, AddInt64 (returns the new value),
+ * SwapInt64 (returns the old), CompareAndSwapInt64. Recorded as VarLoad/VarStore with
+ * "atomic": true. For the race detector they are synchronisation, as in Go's memory
+ * model: a load acquires what stores released at the variable; they never race with
+ * each other (docs/race.md). */
+#define gmp_atomic_load(v) gmp_atomic_load_at((v), __FILE__, __LINE__)
+#define gmp_atomic_store(v, val) gmp_atomic_store_at((v), (val), __FILE__, __LINE__)
+#define gmp_atomic_add(v, delta) gmp_atomic_add_at((v), (delta), __FILE__, __LINE__)
+#define gmp_atomic_swap(v, val) gmp_atomic_swap_at((v), (val), __FILE__, __LINE__)
+#define gmp_atomic_cas(v, old, new) gmp_atomic_cas_at((v), (old), (new), __FILE__, __LINE__)
 
 /* ---- [SECTION] select and sync ---- */
 
@@ -365,6 +377,11 @@ bool gmp_timer_reset_at(gmp_timer t, int64_t ns, const char *file, int line);
 gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int line);
 int64_t gmp_load_at(gmp_var v, const char *file, int line);
 void gmp_store_at(gmp_var v, int64_t val, const char *file, int line);
+int64_t gmp_atomic_load_at(gmp_var v, const char *file, int line);
+void gmp_atomic_store_at(gmp_var v, int64_t val, const char *file, int line);
+int64_t gmp_atomic_add_at(gmp_var v, int64_t delta, const char *file, int line);
+int64_t gmp_atomic_swap_at(gmp_var v, int64_t val, const char *file, int line);
+bool gmp_atomic_cas_at(gmp_var v, int64_t old, int64_t new_val, const char *file, int line);
 
 /* ---- [SECTION] replay and exploration ---------------------------------------- */
 /* Replay a schedule file, explore many schedules, shrink a failing one, export and
@@ -423,6 +440,7 @@ typedef struct gmp_explore_options {
     uint32_t stack_size_bytes;
     int32_t race;              /* run the race detector (--race) */
     int32_t leaks_ignore;      /* --leaks=ignore */
+    int64_t leak_grace_ns;     /* --leak-grace (0: the default, 1 s) */
     int32_t jobs;              /* worker processes (fork); <= 1: this process */
     int32_t shard_index, shard_count; /* K of N (1-based): the seeds at positions = K-1 mod N */
     int64_t max_failures;      /* stop after this many failures in seed order (0: no limit) */
@@ -554,9 +572,11 @@ typedef struct gmp_options {
     uint32_t stack_size_bytes; /* host stack per goroutine; 0: the default */
     int32_t yield_timeout_s;   /* host seconds a goroutine may run without an API call; 0: 10 */
     int32_t leaks_ignore;      /* 0 (--leaks=report): after main returns, run the others until
-                                  nothing moves (at most 1 virtual second), then report every
+                                  nothing moves (at most leak_grace_ns), then report every
                                   goroutine still blocked (outcome leak). 1: main returning
                                   ends the run, as in Go. */
+    int64_t leak_grace_ns;     /* --leak-grace: virtual time the others may run after main
+                                  returns before what still waits is a leak; 0: 1 s */
     int32_t scheddetail;       /* with schedtrace_ms: add the runtime's per-P/M/G lines */
     int32_t race;              /* run the data race detector (go run -race); off by default,
                                   as in Go: it costs time and memory per operation */
