@@ -135,6 +135,10 @@ static int sim_sf_header(sim_sf *sf, char *err, size_t err_size) {
         }
         sf->opt.leaks_ignore = strcmp(s, "ignore") == 0;
     }
+    if (sim_sf_get(h, "options.schedtrace_ms") != NULL) {
+        if (sim_sf_int(sf, h, 1, "options.schedtrace_ms", 1, INT64_C(1) << 40, &v, err, err_size) != 0) goto out;
+        sf->opt.schedtrace_ms = v;
+    }
     if (sim_sf_get(h, "options.leak_grace_ns") != NULL) {
         if (sim_sf_int(sf, h, 1, "options.leak_grace_ns", 1, INT64_C(1) << 53, &v, err, err_size) != 0) goto out;
         sf->opt.leak_grace_ns = v;
@@ -395,8 +399,12 @@ void sim_sf_options(const sim_sf *sf, gmp_options *opt) {
     *opt = sf->opt;
     opt->strategy = NULL;
     opt->stdout_sink = NULL;
-    opt->schedtrace_out = NULL;
-    opt->schedtrace_ms = 0;
+    /* --schedtrace keeps sysmon awake (as GODEBUG=schedtrace does), so it is part of the
+     * schedule; a re-run traces too, into nowhere. */
+    static FILE *devnull;
+    if (opt->schedtrace_ms > 0 && devnull == NULL) devnull = fopen("/dev/null", "w");
+    opt->schedtrace_out = devnull;
+    if (opt->schedtrace_ms > 0 && devnull == NULL) opt->schedtrace_out = stderr;
 }
 
 void sim_sf_signature(const sim_sf *sf, char *buf, size_t size) {

@@ -413,6 +413,9 @@ static void sim_write_header(sim_sched *s) {
     sim_trace_add_int(o, "max_time_ns", s->opt.max_time_ns);
     cJSON_AddStringToObject(o, "leaks", s->opt.leaks_ignore ? "ignore" : "report");
     sim_trace_add_int(o, "leak_grace_ns", s->opt.leak_grace_ns);
+    /* --schedtrace keeps sysmon from deep sleep (runtime.sysmon does so too), so it
+     * changes the schedule: recorded when on, for replay. */
+    if (s->opt.schedtrace_ms > 0) sim_trace_add_int(o, "schedtrace_ms", s->opt.schedtrace_ms);
     cJSON_AddBoolToObject(o, "race", s->opt.race != 0);
     /* These two only decide fault outcomes; the stack size as asked for (sanitizer
      * builds give goroutines larger host stacks, which is not an option). */

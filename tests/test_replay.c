@@ -194,6 +194,37 @@ START_TEST(test_replay_identical_and_copy) {
 }
 END_TEST
 
+/* --schedtrace keeps sysmon awake, so it changes the schedule: the header records it and
+ * a replay traces too (spinning: sysmon would deep-sleep without it). */
+START_TEST(test_replay_schedtrace) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/schedtrace.jsonl", t_dir);
+    gmp_options opt;
+    gmp_options_default(&opt);
+    opt.seed = 1;
+    opt.procs = 4;
+    opt.schedtrace_ms = 1;
+    FILE *devnull = fopen("/dev/null", "w");
+    opt.stdout_sink = devnull;
+    opt.schedtrace_out = devnull;
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    gmp_result res;
+    ck_assert_int_eq(gmp_run(gmp_scenario_find("spinning"), &opt, f, &res), 0);
+    fclose(f);
+    fclose(devnull);
+    gmp_result_free(&res);
+    size_t n;
+    char *text = t_slurp(path, &n);
+    ck_assert_ptr_nonnull(strstr(text, "\"schedtrace_ms\":1"));
+    free(text);
+    gmp_replay_options ro = {0};
+    gmp_replay_result rr;
+    ck_assert_int_eq(gmp_replay_file(path, &ro, &rr), GMP_REPLAY_IDENTICAL);
+    gmp_replay_result_free(&rr);
+}
+END_TEST
+
 /* 100 random single-decision mutations, each a divergence at the mutated line. */
 START_TEST(test_replay_mutations_diverge_at_the_decision) {
     static const struct { const char *scn; uint64_t seed; int32_t procs; } recs[] = {
@@ -494,6 +525,7 @@ Suite *replay_suite(void) {
     tcase_add_test(tc, test_replay_goldens);
     tcase_add_test(tc, test_replay_every_scenario_has_a_golden);
     tcase_add_test(tc, test_replay_identical_and_copy);
+    tcase_add_test(tc, test_replay_schedtrace);
     tcase_add_test(tc, test_replay_mutations_diverge_at_the_decision);
     tcase_add_test(tc, test_replay_errors);
     tcase_add_test(tc, test_replay_lenient_survives_an_edit);

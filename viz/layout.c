@@ -409,7 +409,10 @@ static void viz_lay_top(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
         const char *tag = "outcome: ";
         const char *at = strstr(buf, tag);
         if (at != NULL && viz_u8len(buf) <= maxc) {
-            int32_t col = (int32_t)(at - buf) + (int32_t)strlen(tag);
+            char head[sizeof buf]; /* the text before the tag, counted in characters (µs is 2 bytes) */
+            memcpy(head, buf, (size_t)(at - buf));
+            head[at - buf] = 0;
+            int32_t col = viz_u8len(head) + (int32_t)strlen(tag);
             viz_text(dl, v, r.x + 2 * pad + col * v->cw, r.y + pad + 1, outcome, 0xff8080ffu);
         }
     }

@@ -31,9 +31,10 @@ static void runnext_main(void *argp) {
 }
 
 GMP_SCENARIO(runnext,
-             "main and a consumer goroutine ping-pong a value over two unbuffered channels. Each send to a "
-             "parked receiver copies the value onto the receiver's stack (ValueCopy, sendDirect) and readies "
-             "it into the sender's runnext; the sender then blocks, and the receiver runs next with "
+             "main and a consumer goroutine ping-pong a value over two unbuffered channels. Each sender "
+             "finds no receiver yet and parks; the receiver then copies the value straight from the parked "
+             "sender's stack onto its own (ValueCopy, recvDirect) and readies the sender into its P's runnext; "
+             "when the receiver blocks in turn, the other goroutine runs next with "
              "inherit_time true: schedtick does not move, the pair shares one time slice on one P, and the "
              "other Ps stay idle (their spinning M may steal the runnext only on its last steal pass).",
              runnext_main)
