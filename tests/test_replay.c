@@ -168,6 +168,29 @@ START_TEST(test_replay_every_scenario_has_a_golden) {
 }
 END_TEST
 
+/* Every classroom scenario has a lesson, docs/lessons/NAME.md, linked from the README. */
+START_TEST(test_every_classroom_scenario_has_a_lesson) {
+    char path[2048];
+    snprintf(path, sizeof path, "%s/README.md", GMPSIM_SOURCE_DIR);
+    size_t n;
+    char *readme = t_slurp(path, &n);
+    ck_assert_ptr_nonnull(readme);
+    int lessons = 0;
+    for (size_t i = 0; i < gmp_scenario_count(); i++) {
+        const gmp_scenario *scn = gmp_scenario_at(i);
+        if (strstr(scn->file, "scenarios/classroom/") == NULL) continue;
+        snprintf(path, sizeof path, "%s/docs/lessons/%s.md", GMPSIM_SOURCE_DIR, scn->name);
+        ck_assert_msg(access(path, R_OK) == 0, "classroom scenario %s has no lesson %s", scn->name, path);
+        char link[256];
+        snprintf(link, sizeof link, "(docs/lessons/%s.md)", scn->name);
+        ck_assert_msg(strstr(readme, link) != NULL, "README.md does not link the lesson %s", link);
+        lessons++;
+    }
+    ck_assert_int_ge(lessons, 21);
+    free(readme);
+}
+END_TEST
+
 /* [SECTION] replay */
 
 START_TEST(test_replay_identical_and_copy) {
@@ -526,6 +549,7 @@ Suite *replay_suite(void) {
     tcase_add_test(tc, test_replay_every_scenario_has_a_golden);
     tcase_add_test(tc, test_replay_identical_and_copy);
     tcase_add_test(tc, test_replay_schedtrace);
+    tcase_add_test(tc, test_every_classroom_scenario_has_a_lesson);
     tcase_add_test(tc, test_replay_mutations_diverge_at_the_decision);
     tcase_add_test(tc, test_replay_errors);
     tcase_add_test(tc, test_replay_lenient_survives_an_edit);
