@@ -53,7 +53,7 @@ START_TEST(test_select_ready_cases) {
     int first0 = 0, first1 = 0;
     for (uint64_t seed = 1; seed <= 40; seed++) {
         t_run r;
-        t_run_strat(&r, "test_sel_two_ready", 1, 22, seed, true, NULL);
+        t_run_seed(&r, "test_sel_two_ready", 1, 22, seed, true);
         T_OUTCOME(&r, GMP_OUTCOME_OK);
         if (strcmp(r.out, "0 10 1\n1 20 1\n") == 0) first0++;
         else if (strcmp(r.out, "1 20 1\n0 10 1\n") == 0) first1++;
@@ -151,7 +151,7 @@ START_TEST(test_select_closed) {
     T_OUT(&r, "1 0 0\n");
     t_free(&r);
     for (uint64_t seed = 1; seed <= 5; seed++) {
-        t_run_strat(&r, "test_sel_closed_send", 1, 22, seed, false, NULL);
+        t_run_seed(&r, "test_sel_closed_send", 1, 22, seed, false);
         T_OUTCOME(&r, GMP_OUTCOME_PANIC);
         ck_assert_str_eq(r.res.message, "panic: send on closed channel");
         T_REPORT_HAS(&r, "goroutine 1 [running]:");
@@ -493,6 +493,14 @@ static uint32_t t_choose_last(void *ctx, const gmp_decision *d) {
     return d->n - 1;
 }
 
+/* test_sel_layout with every draw made by st. */
+static void t_run_layout(t_run *r, int32_t go_minor, const gmp_strategy *st) {
+    gmp_options opt;
+    t_options(&opt, 1, go_minor, 1);
+    opt.strategy = st;
+    t_run_opt(r, "test_sel_layout", &opt, true);
+}
+
 /* The compiler (go1.16+) lays out [send c1, recv nil, recv c2, recv c0]: sends first,
  * receives from the end of the array. selectgo drops the nil case and inserts the
  * others at j = cheaprandn(norder+1): j = norder every time keeps the layout order
@@ -501,7 +509,7 @@ START_TEST(test_select_compiler_layout) {
     static const gmp_strategy first = {.name = "first", .choose = t_choose_first};
     static const gmp_strategy last = {.name = "last", .choose = t_choose_last};
     t_run r;
-    t_run_strat(&r, "test_sel_layout", 1, 22, 1, true, &last);
+    t_run_layout(&r, 22, &last);
     T_OUT(&r, "1\n"); /* layout order: send c1 first */
     /* pollorder in the caller's indices: 1, 2, 0 */
     int64_t ns[8];
@@ -515,16 +523,16 @@ START_TEST(test_select_compiler_layout) {
     ck_assert_int_eq(cJSON_GetArrayItem(po, 1)->valueint, 2);
     ck_assert_int_eq(cJSON_GetArrayItem(po, 2)->valueint, 0);
     t_free(&r);
-    t_run_strat(&r, "test_sel_layout", 1, 22, 1, true, &first);
+    t_run_layout(&r, 22, &first);
     T_OUT(&r, "0\n"); /* pollorder c0, c1, c2 */
     t_free(&r);
     /* go1.15: source order with the nil case in the shuffle: 4 cases, 3 draws. */
-    t_run_strat(&r, "test_sel_layout", 1, 15, 1, true, &last);
+    t_run_layout(&r, 15, &last);
     T_OUT(&r, "0\n");
     ck_assert_int_eq(t_select_decisions(&r, ns, 8), 3);
     ck_assert_int_eq(ns[2], 4);
     t_free(&r);
-    t_run_strat(&r, "test_sel_layout", 1, 15, 1, true, &first);
+    t_run_layout(&r, 15, &first);
     T_OUT(&r, "0\n"); /* pollorder [3, 0, 1, 2]: the nil case is polled (and skipped) first */
     e = t_find(&r, 0, "Select");
     po = cJSON_GetObjectItemCaseSensitive(r.ev[e], "pollorder");
@@ -559,7 +567,7 @@ GMP_SCENARIO(test_sel_fair, "3000 selects over three always-ready channels", t_f
 START_TEST(test_select_fairness) {
     for (uint64_t seed = 1; seed <= 3; seed++) {
         t_run r;
-        t_run_strat(&r, "test_sel_fair", 1, 22, seed, false, NULL);
+        t_run_seed(&r, "test_sel_fair", 1, 22, seed, false);
         T_OUTCOME(&r, GMP_OUTCOME_OK);
         long long n[3];
         ck_assert_int_eq(sscanf(r.out, "%lld %lld %lld", &n[0], &n[1], &n[2]), 3);
@@ -571,7 +579,7 @@ START_TEST(test_select_fairness) {
     int first[2] = {0, 0};
     for (uint64_t seed = 1; seed <= 400; seed++) {
         t_run r;
-        t_run_strat(&r, "test_sel_two_ready", 1, 22, seed, false, NULL);
+        t_run_seed(&r, "test_sel_two_ready", 1, 22, seed, false);
         first[r.out[0] - '0']++;
         t_free(&r);
     }

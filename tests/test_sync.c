@@ -19,15 +19,6 @@
 #include "suites.h"
 #include "t_run.h"
 
-/* [SECTION] running a scenario with everything captured */
-
-/* The shared runner (t_run.h) with no strategy. */
-static void t_run_seed(t_run *r, const char *name, int32_t procs, int32_t go_minor, uint64_t seed, bool sched) {
-    t_run_strat(r, name, procs, go_minor, seed, sched, NULL);
-}
-
-
-
 /* [SECTION] Mutex */
 
 typedef struct {
@@ -285,20 +276,11 @@ END_TEST
 
 /* Before Go 1.9 there is no starvation mode: the waiter starves as long as the hog runs. */
 START_TEST(test_mutex_no_starvation_before_go19) {
-    t_run r;
     gmp_options opt;
-    gmp_options_default(&opt);
-    opt.procs = 1;
-    opt.go_minor = 8;
+    t_options(&opt, 1, 8, 1);
     opt.max_time_ns = 20000000; /* 20 ms */
-    memset(&r, 0, sizeof r);
-    FILE *sf = open_memstream(&r.sched, &r.sched_len);
-    FILE *out = open_memstream(&r.out, &r.out_len);
-    opt.stdout_sink = out;
-    ck_assert_int_eq(gmp_run(gmp_scenario_find("test_starve"), &opt, sf, &r.res), 0);
-    fclose(sf);
-    fclose(out);
-    t_parse(&r);
+    t_run r;
+    t_run_opt(&r, "test_starve", &opt, true);
     T_OUTCOME(&r, GMP_OUTCOME_LIMIT);
     ck_assert_int_eq(t_count(&r, "MutexStarving"), 0);
     ck_assert_int_eq(r.out_len, 0);
