@@ -17,110 +17,25 @@
 
 #include "gmpsim.h"
 #include "suites.h"
+#include "t_run.h"
 
 Suite *chan_suite(void);
 
 /* ---- [SECTION] running and reading the schedule ------------------------------------------ */
 
-typedef struct h_run {
-    gmp_result res;
-    char *sched;
-    size_t sched_len;
-    char *out;
-    size_t out_len;
-    cJSON **ev;
-    int32_t ev_count;
-} h_run;
-
-static void h_parse(h_run *r) {
-    int32_t cap = 256;
-    r->ev = malloc((size_t)cap * sizeof *r->ev);
-    ck_assert_ptr_nonnull(r->ev);
-    for (char *line = r->sched; line && *line;) {
-        char *nl = strchr(line, '\n');
-        ck_assert_ptr_nonnull(nl);
-        *nl = 0;
-        cJSON *o = cJSON_Parse(line);
-        ck_assert_msg(o != NULL, "not JSON: %.200s", line);
-        *nl = '\n';
-        if (r->ev_count == cap) {
-            cap *= 2;
-            r->ev = realloc(r->ev, (size_t)cap * sizeof *r->ev);
-            ck_assert_ptr_nonnull(r->ev);
-        }
-        r->ev[r->ev_count++] = o;
-        line = nl + 1;
-    }
-}
-
-static void h_run_scenario(h_run *r, const char *name, int32_t procs, uint64_t seed) {
-    memset(r, 0, sizeof *r);
-    const gmp_scenario *scn = gmp_scenario_find(name);
-    ck_assert_msg(scn != NULL, "scenario %s is not registered", name);
+/* The shared runner (t_run.h) at go 1.22 with the schedule, at most 1,000,000 events. */
+static void h_run_scenario(t_run *r, const char *name, int32_t procs, uint64_t seed) {
     gmp_options opt;
-    gmp_options_default(&opt);
-    opt.procs = procs;
-    opt.seed = seed;
+    t_options(&opt, procs, 22, seed);
     opt.max_events = 1000000;
-    FILE *sched = open_memstream(&r->sched, &r->sched_len);
-    FILE *out = open_memstream(&r->out, &r->out_len);
-    opt.stdout_sink = out;
-    int rc = gmp_run(scn, &opt, sched, &r->res);
-    fclose(sched);
-    fclose(out);
-    ck_assert_msg(rc == 0, "gmp_run(%s) failed: %s", name, r->res.message);
-    h_parse(r);
-}
-
-static void h_run_free(h_run *r) {
-    for (int32_t i = 0; i < r->ev_count; i++) cJSON_Delete(r->ev[i]);
-    free(r->ev);
-    gmp_result_free(&r->res);
-    free(r->sched);
-    free(r->out);
-    memset(r, 0, sizeof *r);
-}
-
-static const char *h_str(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int64_t h_int(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    ck_assert_msg(cJSON_IsNumber(v), "no number %s", key);
-    return (int64_t)v->valuedouble;
-}
-
-static uint64_t h_addr(const cJSON *o, const char *key) {
-    const char *s = h_str(o, key);
-    ck_assert_msg(s != NULL && strncmp(s, "0x", 2) == 0, "no address %s", key);
-    return strtoull(s + 2, NULL, 16);
-}
-
-static bool h_is(const cJSON *o, const char *ev) {
-    const char *e = h_str(o, "ev");
-    return e && strcmp(e, ev) == 0;
-}
-
-/* The next event of kind ev at or after index from, or -1. */
-static int32_t h_find(const h_run *r, int32_t from, const char *ev) {
-    for (int32_t i = from; i < r->ev_count; i++)
-        if (h_is(r->ev[i], ev)) return i;
-    return -1;
-}
-
-static int32_t h_count(const h_run *r, const char *ev) {
-    int32_t n = 0;
-    for (int32_t i = 0; i < r->ev_count; i++) n += h_is(r->ev[i], ev);
-    return n;
+    t_run_opt(r, name, &opt, true);
 }
 
 /* The n-th ValueCopy (from 0) whose why starts with prefix. */
-static const cJSON *h_copy(const h_run *r, const char *prefix, int n) {
+static const cJSON *h_copy(const t_run *r, const char *prefix, int n) {
     for (int32_t i = 0; i < r->ev_count; i++) {
-        if (!h_is(r->ev[i], "ValueCopy")) continue;
-        const char *why = h_str(r->ev[i], "why");
+        if (!t_is(r->ev[i], "ValueCopy")) continue;
+        const char *why = t_str(r->ev[i], "why");
         if (why && strncmp(why, prefix, strlen(prefix)) == 0 && n-- == 0) return r->ev[i];
     }
     return NULL;
@@ -322,43 +237,43 @@ GMP_SCENARIO(test_chan_close_parked_sender, "close with a parked sender", h_clos
 /* ---- [SECTION] tests ---------------------------------------------------------------------------- */
 
 START_TEST(test_chan_unbuffered_direct_copies) {
-    h_run r;
+    t_run r;
     h_run_scenario(&r, "test_chan_unbuffered", 2, 1);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-    ck_assert_str_eq(r.out, "got 11 ok=1\ngot 22 ok=1\n");
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "got 11 ok=1\ngot 22 ok=1\n");
     const cJSON *sd = h_copy(&r, "sendDirect", 0);
     const cJSON *rd = h_copy(&r, "recvDirect", 0);
     ck_assert_msg(sd != NULL && rd != NULL, "one sendDirect and one recvDirect");
     /* sendDirect: main's stack -> the receiver's stack; recvDirect: the parked sender's
      * (main's) stack -> the receiver's stack, into the same local v. */
-    ck_assert_str_eq(h_str(sd, "src_kind"), "stack");
-    ck_assert_str_eq(h_str(sd, "dst_kind"), "stack");
-    ck_assert_int_eq(h_int(sd, "src_g"), 1);
-    ck_assert_int_eq(h_int(sd, "dst_g"), 2);
-    ck_assert_int_eq(h_int(rd, "src_g"), 1);
-    ck_assert_int_eq(h_int(rd, "dst_g"), 2);
-    ck_assert_uint_eq(h_addr(sd, "dst_addr"), h_addr(rd, "dst_addr"));
-    ck_assert_uint_eq(h_addr(sd, "src_addr"), h_addr(rd, "src_addr"));
-    ck_assert_str_eq(h_str(sd, "bytes"), "0b00000000000000");
-    ck_assert_str_eq(h_str(rd, "bytes"), "1600000000000000");
-    ck_assert_int_eq(h_count(&r, "ValueCopy"), 2); /* no buffer involved */
+    ck_assert_str_eq(t_str(sd, "src_kind"), "stack");
+    ck_assert_str_eq(t_str(sd, "dst_kind"), "stack");
+    ck_assert_int_eq(t_int(sd, "src_g"), 1);
+    ck_assert_int_eq(t_int(sd, "dst_g"), 2);
+    ck_assert_int_eq(t_int(rd, "src_g"), 1);
+    ck_assert_int_eq(t_int(rd, "dst_g"), 2);
+    ck_assert_uint_eq(t_addr(sd, "dst_addr"), t_addr(rd, "dst_addr"));
+    ck_assert_uint_eq(t_addr(sd, "src_addr"), t_addr(rd, "src_addr"));
+    ck_assert_str_eq(t_str(sd, "bytes"), "0b00000000000000");
+    ck_assert_str_eq(t_str(rd, "bytes"), "1600000000000000");
+    ck_assert_int_eq(t_count(&r, "ValueCopy"), 2); /* no buffer involved */
     /* the second send parked main in "chan send" */
     bool parked = false;
-    for (int32_t i = 0; (i = h_find(&r, i, "GoBlock")) >= 0; i++)
-        parked |= h_int(r.ev[i], "g") == 1 && strcmp(h_str(r.ev[i], "reason"), "chan send") == 0;
+    for (int32_t i = 0; (i = t_find(&r, i, "GoBlock")) >= 0; i++)
+        parked |= t_int(r.ev[i], "g") == 1 && strcmp(t_str(r.ev[i], "reason"), "chan send") == 0;
     ck_assert_msg(parked, "main parked in chan send");
-    h_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_chan_ring_buffer) {
-    h_run r;
+    t_run r;
     h_run_scenario(&r, "test_chan_ring", 1, 1);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-    ck_assert_str_eq(r.out, "1 2 3 4 5 \n");
-    int32_t mk = h_find(&r, 0, "ChanMake");
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "1 2 3 4 5 \n");
+    int32_t mk = t_find(&r, 0, "ChanMake");
     ck_assert_int_ge(mk, 0);
-    uint64_t buf = h_addr(r.ev[mk], "chan") + 96; /* buf follows the 96-byte hchan */
+    uint64_t buf = t_addr(r.ev[mk], "chan") + 96; /* buf follows the 96-byte hchan */
     /* Slots of the sends, in order: sendx 0,1,2 then wraps to 0,1; receives: recvx 0,1
      * then 2,0,1. */
     static const int send_slots[] = {0, 1, 2, 0, 1}, recv_slots[] = {0, 1, 2, 0, 1};
@@ -366,80 +281,77 @@ START_TEST(test_chan_ring_buffer) {
         const cJSON *s = h_copy(&r, "chansend: into buf[sendx]", k);
         const cJSON *g = h_copy(&r, "chanrecv: from buf[recvx]", k);
         ck_assert_msg(s && g, "copy %d", k);
-        ck_assert_str_eq(h_str(s, "dst_kind"), "buffer");
-        ck_assert_str_eq(h_str(g, "src_kind"), "buffer");
-        ck_assert_uint_eq(h_addr(s, "dst_addr"), buf + 8u * (uint64_t)send_slots[k]);
-        ck_assert_uint_eq(h_addr(g, "src_addr"), buf + 8u * (uint64_t)recv_slots[k]);
+        ck_assert_str_eq(t_str(s, "dst_kind"), "buffer");
+        ck_assert_str_eq(t_str(g, "src_kind"), "buffer");
+        ck_assert_uint_eq(t_addr(s, "dst_addr"), buf + 8u * (uint64_t)send_slots[k]);
+        ck_assert_uint_eq(t_addr(g, "src_addr"), buf + 8u * (uint64_t)recv_slots[k]);
     }
-    h_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_chan_full_buffer_parks_sender) {
     for (int32_t procs = 1; procs <= 4; procs += 3) {
-        h_run r;
+        t_run r;
         h_run_scenario(&r, "test_chan_full", procs, 1);
-        ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-        ck_assert_str_eq(r.out, "1 2 3 \n");
+        T_OUTCOME(&r, GMP_OUTCOME_OK);
+        T_OUT(&r, "1 2 3 \n");
         bool parked = false;
-        for (int32_t i = 0; (i = h_find(&r, i, "GoBlock")) >= 0; i++)
-            parked |= h_int(r.ev[i], "g") == 2 && strcmp(h_str(r.ev[i], "reason"), "chan send") == 0;
+        for (int32_t i = 0; (i = t_find(&r, i, "GoBlock")) >= 0; i++)
+            parked |= t_int(r.ev[i], "g") == 2 && strcmp(t_str(r.ev[i], "reason"), "chan send") == 0;
         ck_assert_msg(parked, "the third send parks in chan send");
         const cJSON *head = h_copy(&r, "recv: from buf[recvx] of a full buffer", 0);
         const cJSON *refill = h_copy(&r, "recv: the parked sender's value into the freed slot", 0);
         ck_assert_msg(head && refill, "the full-buffer receive's two copies");
-        ck_assert_uint_eq(h_addr(head, "src_addr"), h_addr(refill, "dst_addr"));
-        ck_assert_str_eq(h_str(refill, "bytes"), "0300000000000000");
-        h_run_free(&r);
+        ck_assert_uint_eq(t_addr(head, "src_addr"), t_addr(refill, "dst_addr"));
+        ck_assert_str_eq(t_str(refill, "bytes"), "0300000000000000");
+        t_free(&r);
     }
 }
 END_TEST
 
 START_TEST(test_chan_nil_blocks_forever) {
-    h_run r;
+    t_run r;
     h_run_scenario(&r, "test_chan_nil", 2, 1);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_DEADLOCK);
+    T_OUTCOME(&r, GMP_OUTCOME_DEADLOCK);
     ck_assert_str_eq(r.res.message, "fatal error: all goroutines are asleep - deadlock!");
-    ck_assert_msg(strstr(r.res.report, "goroutine 1 [chan receive (nil chan)]:\nmain.main()\n") != NULL, "%s",
-                  r.res.report);
-    ck_assert_msg(strstr(r.res.report, " [chan send (nil chan)]:\nmain.h_nil_sender()\n") != NULL, "%s",
-                  r.res.report);
-    ck_assert_msg(strstr(r.res.report, " [chan receive (nil chan)]:\nmain.h_nil_receiver()\n") != NULL, "%s",
-                  r.res.report);
-    h_run_free(&r);
+    T_REPORT_HAS(&r, "goroutine 1 [chan receive (nil chan)]:\nmain.main()\n");
+    T_REPORT_HAS(&r, " [chan send (nil chan)]:\nmain.h_nil_sender()\n");
+    T_REPORT_HAS(&r, " [chan receive (nil chan)]:\nmain.h_nil_receiver()\n");
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_chan_close_semantics) {
-    h_run r;
+    t_run r;
     h_run_scenario(&r, "test_chan_close", 1, 1);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-    ck_assert_str_eq(r.out, "v=7 ok=1\nv=8 ok=1\nv=0 ok=0\nv=0 ok=0\n");
-    h_run_free(&r);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "v=7 ok=1\nv=8 ok=1\nv=0 ok=0\nv=0 ok=0\n");
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_chan_close_wakes_receivers) {
     for (int32_t procs = 1; procs <= 4; procs++) {
-        h_run r;
+        t_run r;
         h_run_scenario(&r, "test_chan_close_wakes", procs, 2);
-        ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-        ck_assert_str_eq(r.out, "woken with zero values: 1\n");
-        int32_t c = h_find(&r, 0, "ChanClose");
+        T_OUTCOME(&r, GMP_OUTCOME_OK);
+        T_OUT(&r, "woken with zero values: 1\n");
+        int32_t c = t_find(&r, 0, "ChanClose");
         ck_assert_int_ge(c, 0);
-        ck_assert_int_eq(h_int(r.ev[c], "woken"), 3);
-        h_run_free(&r);
+        ck_assert_int_eq(t_int(r.ev[c], "woken"), 3);
+        t_free(&r);
     }
 }
 END_TEST
 
 START_TEST(test_chan_range_until_closed) {
     for (int32_t procs = 1; procs <= 4; procs++) {
-        h_run r;
+        t_run r;
         h_run_scenario(&r, "test_chan_range", procs, 3);
-        ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-        ck_assert_str_eq(r.out, "n=5 sum=15\n");
-        h_run_free(&r);
+        T_OUTCOME(&r, GMP_OUTCOME_OK);
+        T_OUT(&r, "n=5 sum=15\n");
+        t_free(&r);
     }
 }
 END_TEST
@@ -456,10 +368,9 @@ START_TEST(test_chan_panic_texts) {
          "goroutine 2 [running]:\nmain.h_parked_sender("},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        h_run r;
+        t_run r;
         h_run_scenario(&r, cases[i].scenario, 1, 1);
-        ck_assert_msg(r.res.outcome == GMP_OUTCOME_PANIC, "%s: outcome %s", cases[i].scenario,
-                      gmp_outcome_name(r.res.outcome));
+        T_OUTCOME(&r, GMP_OUTCOME_PANIC);
         ck_assert_str_eq(r.res.message, cases[i].message);
         char head[128];
         snprintf(head, sizeof head, "%s\n\n%s", cases[i].message, cases[i].goroutine);
@@ -468,10 +379,10 @@ START_TEST(test_chan_panic_texts) {
         const char *at = strstr(r.res.report, head);
         ck_assert_msg(at == r.res.report || (i == 3 && at != NULL && strstr(r.res.report, "WARNING: DATA RACE")),
                       "report:\n%s\nwant it to start:\n%s", r.res.report, head);
-        int32_t p = h_find(&r, 0, "Panic");
+        int32_t p = t_find(&r, 0, "Panic");
         ck_assert_int_ge(p, 0);
-        ck_assert_str_eq(h_str(r.ev[p], "message"), cases[i].message);
-        h_run_free(&r);
+        ck_assert_str_eq(t_str(r.ev[p], "message"), cases[i].message);
+        t_free(&r);
     }
 }
 END_TEST
@@ -479,9 +390,9 @@ END_TEST
 /* The deadlock classroom scenario: the dump, exactly as the runtime prints it. */
 START_TEST(test_chan_deadlock_dump) {
     for (int32_t procs = 1; procs <= 4; procs += 3) {
-        h_run r;
+        t_run r;
         h_run_scenario(&r, "deadlock", procs, 1);
-        ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_DEADLOCK);
+        T_OUTCOME(&r, GMP_OUTCOME_DEADLOCK);
         ck_assert_str_eq(r.res.message, "fatal error: all goroutines are asleep - deadlock!");
         const char *want = "fatal error: all goroutines are asleep - deadlock!\n"
                            "\n"
@@ -501,7 +412,7 @@ START_TEST(test_chan_deadlock_dump) {
                            "created by main.main in goroutine 1\n"
                            "\tdeadlock.c:20\n";
         ck_assert_msg(strcmp(r.res.report, want) == 0, "report:\n%s\nwant:\n%s", r.res.report, want);
-        h_run_free(&r);
+        t_free(&r);
     }
 }
 END_TEST
@@ -509,17 +420,17 @@ END_TEST
 /* The classroom scenarios run as their descriptions say, at every GOMAXPROCS. */
 START_TEST(test_chan_classroom) {
     for (int32_t procs = 1; procs <= 8; procs *= 2) {
-        h_run r;
+        t_run r;
         h_run_scenario(&r, "chan_handoff", procs, 1);
-        ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+        T_OUTCOME(&r, GMP_OUTCOME_OK);
         ck_assert_ptr_nonnull(h_copy(&r, "sendDirect", 0));
         ck_assert_ptr_nonnull(h_copy(&r, "recvDirect", 0));
-        h_run_free(&r);
+        t_free(&r);
         h_run_scenario(&r, "buffered", procs, 1);
-        ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+        T_OUTCOME(&r, GMP_OUTCOME_OK);
         ck_assert_ptr_nonnull(h_copy(&r, "recv: the parked sender's value into the freed slot", 0));
-        ck_assert_msg(strstr(r.out, "main: jobs closed and drained\n") != NULL, "%s", r.out);
-        h_run_free(&r);
+        T_OUT_HAS(&r, "main: jobs closed and drained\n");
+        t_free(&r);
     }
 }
 END_TEST
