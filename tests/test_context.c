@@ -15,49 +15,18 @@
 
 #include "gmpsim.h"
 #include "suites.h"
+#include "t_run.h"
 
 Suite *context_suite(void);
 
 /* ---- [SECTION] running ---------------------------------------------------------------- */
 
-typedef struct c_run {
-    gmp_result res;
-    char *sched;
-    size_t sched_len;
-    char *out;
-    size_t out_len;
-} c_run;
-
-static void c_run_scenario(c_run *r, const char *name, int32_t procs, uint64_t seed, int32_t go_minor) {
-    memset(r, 0, sizeof *r);
-    const gmp_scenario *scn = gmp_scenario_find(name);
-    ck_assert_msg(scn != NULL, "scenario %s is not registered", name);
+/* The shared runner (t_run.h) with the schedule, at most 1,000,000 events. */
+static void c_run_scenario(t_run *r, const char *name, int32_t procs, uint64_t seed, int32_t go_minor) {
     gmp_options opt;
-    gmp_options_default(&opt);
-    opt.procs = procs;
-    opt.seed = seed;
-    opt.go_minor = go_minor;
+    t_options(&opt, procs, go_minor, seed);
     opt.max_events = 1000000;
-    FILE *sched = open_memstream(&r->sched, &r->sched_len);
-    FILE *out = open_memstream(&r->out, &r->out_len);
-    opt.stdout_sink = out;
-    int rc = gmp_run(scn, &opt, sched, &r->res);
-    fclose(sched);
-    fclose(out);
-    ck_assert_msg(rc == 0, "gmp_run(%s) failed: %s", name, r->res.message);
-}
-
-static void c_run_free(c_run *r) {
-    gmp_result_free(&r->res);
-    free(r->sched);
-    free(r->out);
-    memset(r, 0, sizeof *r);
-}
-
-static void c_expect_ok(const c_run *r, const char *what) {
-    ck_assert_msg(r->res.outcome == GMP_OUTCOME_OK, "%s: outcome %s: %s\n%s\nprinted:\n%s", what,
-                  gmp_outcome_name(r->res.outcome), r->res.message, r->res.report ? r->res.report : "",
-                  r->out);
+    t_run_opt(r, name, &opt, true);
 }
 
 static const char *c_err(const char *e) {
@@ -258,53 +227,53 @@ GMP_SCENARIO(test_ctx_forever, "Done never closed", c_forever_main)
 /* ---- [SECTION] tests -------------------------------------------------------------------- */
 
 START_TEST(test_context_background) {
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_background", 1, 1, 22);
-    c_expect_ok(&r, "background");
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     ck_assert_msg(strstr(r.sched, "\"kind\":\"background\"") != NULL, "a ContextNew event");
     ck_assert_int_eq(strstr(r.sched, "ChanMake") == NULL, 1); /* no Done channel was made */
-    c_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_context_cancel) {
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_cancel", 2, 1, 22);
-    c_expect_ok(&r, "cancel");
-    ck_assert_str_eq(r.out, "err=context canceled\n");
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "err=context canceled\n");
     ck_assert_msg(strstr(r.sched, "\"ev\":\"ContextCancel\"") != NULL, "a ContextCancel event");
-    c_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_context_closedchan) {
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_closedchan", 1, 1, 22);
-    c_expect_ok(&r, "closedchan");
-    c_run_free(&r);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_context_tree) {
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_tree", 1, 1, 22);
-    c_expect_ok(&r, "tree");
-    ck_assert_str_eq(r.out, "after child: parent=nil val=nil child=context canceled grand=context canceled "
-                            "sibling=nil\n"
-                            "after parent: parent=context canceled val=context canceled sibling=context canceled\n"
-                            "late=context canceled\n");
-    c_run_free(&r);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "after child: parent=nil val=nil child=context canceled grand=context canceled "
+              "sibling=nil\n"
+              "after parent: parent=context canceled val=context canceled sibling=context canceled\n"
+              "late=context canceled\n");
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_context_wake) {
     for (int32_t procs = 1; procs <= 4; procs++) {
         for (uint64_t seed = 1; seed <= 4; seed++) {
-            c_run r;
+            t_run r;
             c_run_scenario(&r, "test_ctx_wake", procs, seed, 22);
-            c_expect_ok(&r, "wake");
-            ck_assert_str_eq(r.out, "woken=3\n");
-            c_run_free(&r);
+            T_OUTCOME(&r, GMP_OUTCOME_OK);
+            T_OUT(&r, "woken=3\n");
+            t_free(&r);
         }
     }
 }
@@ -312,48 +281,48 @@ END_TEST
 
 START_TEST(test_context_timeout) {
     for (int32_t procs = 1; procs <= 4; procs += 3) {
-        c_run r;
+        t_run r;
         c_run_scenario(&r, "test_ctx_timeout", procs, 1, 22);
-        c_expect_ok(&r, "timeout");
-        ck_assert_str_eq(r.out, "t=2 err=context deadline exceeded\nafter cancel err=context deadline exceeded\n");
+        T_OUTCOME(&r, GMP_OUTCOME_OK);
+        T_OUT(&r, "t=2 err=context deadline exceeded\nafter cancel err=context deadline exceeded\n");
         ck_assert_msg(strstr(r.sched, "\"fn\":\"context.WithDeadlineCause.func2\"") != NULL,
                       "the AfterFunc goroutine is context.WithDeadlineCause.func2 (Go 1.21+)");
-        c_run_free(&r);
+        t_free(&r);
     }
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_timeout", 1, 1, 20);
-    c_expect_ok(&r, "timeout go1.20");
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     ck_assert_msg(strstr(r.sched, "\"fn\":\"context.WithDeadline.func2\"") != NULL, "Go 1.20's name");
-    c_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_context_timeout_canceled_first) {
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_timeout_cancel", 2, 1, 22);
-    c_expect_ok(&r, "timeout canceled");
-    ck_assert_str_eq(r.out, "err=context canceled\n");
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "err=context canceled\n");
     ck_assert_msg(strstr(r.sched, "WithDeadlineCause.func2") == NULL, "the stopped timer starts no goroutine");
-    c_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_context_deadline) {
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_deadline", 1, 1, 22);
-    c_expect_ok(&r, "deadline");
-    ck_assert_str_eq(r.out, "same deadline: 1\npast=context deadline exceeded\n"
-                            "inner at 1 ms: context deadline exceeded\n");
-    c_run_free(&r);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "same deadline: 1\npast=context deadline exceeded\n"
+              "inner at 1 ms: context deadline exceeded\n");
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_context_values) {
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_values", 1, 1, 22);
-    c_expect_ok(&r, "values");
-    ck_assert_str_eq(r.out, "1:1/11 2:1/20 3:0/0\n");
-    c_run_free(&r);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "1:1/11 2:1/20 3:0/0\n");
+    t_free(&r);
 }
 END_TEST
 
@@ -367,22 +336,22 @@ START_TEST(test_context_panics) {
         {"test_ctx_nil_ctx", "panic: runtime error: invalid memory address or nil pointer dereference"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        c_run r;
+        t_run r;
         c_run_scenario(&r, cases[i].scenario, 1, 1, 22);
-        ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_PANIC);
+        T_OUTCOME(&r, GMP_OUTCOME_PANIC);
         ck_assert_str_eq(r.res.message, cases[i].message);
-        ck_assert_msg(strstr(r.res.report, "goroutine 1 [running]:\nmain.main()") != NULL, "%s", r.res.report);
-        c_run_free(&r);
+        T_REPORT_HAS(&r, "goroutine 1 [running]:\nmain.main()");
+        t_free(&r);
     }
 }
 END_TEST
 
 START_TEST(test_context_forever_deadlock) {
-    c_run r;
+    t_run r;
     c_run_scenario(&r, "test_ctx_forever", 2, 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_DEADLOCK);
-    ck_assert_msg(strstr(r.res.report, "goroutine 1 [chan receive]:\nmain.main()") != NULL, "%s", r.res.report);
-    c_run_free(&r);
+    T_OUTCOME(&r, GMP_OUTCOME_DEADLOCK);
+    T_REPORT_HAS(&r, "goroutine 1 [chan receive]:\nmain.main()");
+    t_free(&r);
 }
 END_TEST
 
@@ -390,18 +359,15 @@ END_TEST
  * every GOMAXPROCS. */
 START_TEST(test_context_values_scenario) {
     for (int32_t procs = 1; procs <= 8; procs *= 2) {
-        c_run r;
+        t_run r;
         c_run_scenario(&r, "context_values", procs, 3, 22);
-        c_expect_ok(&r, "context_values");
+        T_OUTCOME(&r, GMP_OUTCOME_OK);
         ck_assert_msg(strstr(r.out, "main: 2 of 3 handlers stopped by the deadline\n") != NULL ||
                           strstr(r.out, "main: 1 of 3 handlers stopped by the deadline\n") != NULL,
                       "%s", r.out);
-        ck_assert_msg(strstr(r.out, "handler 0 (request 4217, user 7, span 100): 1 of 1 steps, finished\n") != NULL,
-                      "%s", r.out);
-        ck_assert_msg(strstr(r.out, "handler 2 (request 4217, user 7, span 102): 3 of 5 steps, context deadline "
-                                    "exceeded\n") != NULL,
-                      "%s", r.out);
-        c_run_free(&r);
+        T_OUT_HAS(&r, "handler 0 (request 4217, user 7, span 100): 1 of 1 steps, finished\n");
+        T_OUT_HAS(&r, "handler 2 (request 4217, user 7, span 102): 3 of 5 steps, context deadline exceeded\n");
+        t_free(&r);
     }
 }
 END_TEST
