@@ -19,45 +19,20 @@
 
 #include "gmpsim.h"
 #include "suites.h"
+#include "t_run.h"
 
 Suite *race_suite(void);
 
 /* ---- [SECTION] running ------------------------------------------------------------ */
 
-typedef struct r_run {
-    gmp_result res;
-    char *sched;
-    size_t sched_len;
-    char *out;
-    size_t out_len;
-} r_run;
-
-static void r_run_scenario(r_run *r, const char *name, int32_t procs, uint64_t seed, int32_t go_minor,
+/* The shared runner (t_run.h) with the race detector on (--race), at most 2,000,000 events. */
+static void r_run_scenario(t_run *r, const char *name, int32_t procs, uint64_t seed, int32_t go_minor,
                            bool with_schedule) {
-    memset(r, 0, sizeof *r);
-    const gmp_scenario *scn = gmp_scenario_find(name);
-    ck_assert_msg(scn != NULL, "scenario %s is not registered", name);
     gmp_options opt;
-    gmp_options_default(&opt);
-    opt.procs = procs;
-    opt.seed = seed;
-    opt.go_minor = go_minor;
+    t_options(&opt, procs, go_minor, seed);
     opt.max_events = 2000000;
     opt.race = 1; /* --race */
-    FILE *sched = with_schedule ? open_memstream(&r->sched, &r->sched_len) : NULL;
-    FILE *out = open_memstream(&r->out, &r->out_len);
-    opt.stdout_sink = out;
-    int rc = gmp_run(scn, &opt, sched, &r->res);
-    if (sched) fclose(sched);
-    fclose(out);
-    ck_assert_msg(rc == 0, "gmp_run(%s) failed: %s", name, r->res.message);
-}
-
-static void r_run_free(r_run *r) {
-    gmp_result_free(&r->res);
-    free(r->sched);
-    free(r->out);
-    memset(r, 0, sizeof *r);
+    t_run_opt(r, name, &opt, with_schedule);
 }
 
 static int r_count(const char *hay, const char *needle) {
@@ -745,7 +720,7 @@ static void r_check_variant(const r_variant *v) {
         if (procs == 0) continue;
         for (uint64_t seed = 1; seed <= R_SEEDS; seed++) {
             r_current = v;
-            r_run r;
+            t_run r;
             r_run_scenario(&r, "test_race_table", procs, seed, 22, false);
             if (v->racy) {
                 ck_assert_msg(r.res.outcome == GMP_OUTCOME_RACE,
@@ -759,7 +734,7 @@ static void r_check_variant(const r_variant *v) {
                               (unsigned long long)seed, gmp_outcome_name(r.res.outcome), r.res.message,
                               r.res.report ? r.res.report : "");
             }
-            r_run_free(&r);
+            t_free(&r);
         }
     }
 }
@@ -778,9 +753,9 @@ END_TEST
 
 /* race_counter at GOMAXPROCS 1: the exact text a -race binary prints (basenames, no +0x). */
 START_TEST(test_race_report_format) {
-    r_run r;
+    t_run r;
     r_run_scenario(&r, "race_counter", 1, 1, 22, false);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_RACE);
+    T_OUTCOME(&r, GMP_OUTCOME_RACE);
     ck_assert_str_eq(r.res.message, "Found 1 data race(s)");
     const char *want = "==================\n"
                        "WARNING: DATA RACE\n"
@@ -803,70 +778,68 @@ START_TEST(test_race_report_format) {
                        "Found 1 data race(s)\n";
     ck_assert_msg(r.res.report != NULL && strcmp(r.res.report, want) == 0, "report:\n%s\nwant:\n%s",
                   r.res.report ? r.res.report : "(none)", want);
-    r_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 /* The main goroutine is "main goroutine" and has no creation block. */
 START_TEST(test_race_report_main_goroutine) {
     r_current = &r_unsynchronised[1]; /* write_after_go */
-    r_run r;
+    t_run r;
     r_run_scenario(&r, "test_race_table", 1, 1, 22, false);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_RACE);
+    T_OUTCOME(&r, GMP_OUTCOME_RACE);
     ck_assert_ptr_nonnull(r.res.report);
     ck_assert_msg(strstr(r.res.report, "by main goroutine:\n  main.v_write_after_go()") == NULL,
                   "frames are Go names: %s", r.res.report);
-    ck_assert_msg(strstr(r.res.report, " by main goroutine:\n  main.main()\n") != NULL, "%s", r.res.report);
+    T_REPORT_HAS(&r, " by main goroutine:\n  main.main()\n");
     ck_assert_msg(strstr(r.res.report, "Goroutine 1 ") == NULL, "main has no creation block: %s", r.res.report);
     ck_assert_int_eq(r_count(r.res.report, " created at:\n"), 1);
-    r_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 /* suppress_equal_addresses: the counter races on every iteration, one report. */
 START_TEST(test_race_report_once_per_address) {
     for (int32_t procs = 1; procs <= 4; procs *= 2) {
-        r_run r;
+        t_run r;
         r_run_scenario(&r, "race_counter", procs, 7, 22, false);
-        ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_RACE);
+        T_OUTCOME(&r, GMP_OUTCOME_RACE);
         ck_assert_int_eq(r_count(r.res.report, "WARNING: DATA RACE"), 1);
-        r_run_free(&r);
+        t_free(&r);
     }
 }
 END_TEST
 
 /* The schedule file has a Race event after the racing access, and the footer says race. */
 START_TEST(test_race_event) {
-    r_run r;
+    t_run r;
     r_run_scenario(&r, "race_counter", 2, 3, 22, true);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_RACE);
+    T_OUTCOME(&r, GMP_OUTCOME_RACE);
     const char *ev = strstr(r.sched, "\"ev\":\"Race\"");
     ck_assert_msg(ev != NULL, "no Race event");
     ck_assert_msg(strstr(ev, "\"var\":\"counter\"") != NULL, "the event names the variable");
     ck_assert_msg(strstr(ev, "\"prev_access\":") != NULL, "the event names the previous access");
     ck_assert_msg(strstr(r.sched, "\"outcome\":\"race\"") != NULL, "the footer's outcome");
     ck_assert_int_eq(r_count(r.sched, "\"ev\":\"Race\""), 1);
-    r_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 /* A panic keeps its outcome; the race reports come first in its report, without the
  * "Found" line (racefini never runs on a panic). */
 START_TEST(test_race_then_panic) {
-    r_run r;
+    t_run r;
     r_run_scenario(&r, "closed_send_panic", 1, 1, 22, false);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_PANIC);
+    T_OUTCOME(&r, GMP_OUTCOME_PANIC);
     ck_assert_str_eq(r.res.message, "panic: send on closed channel");
     ck_assert_ptr_nonnull(r.res.report);
     const char *race = strstr(r.res.report, "WARNING: DATA RACE");
     const char *panic = strstr(r.res.report, "panic: send on closed channel");
     ck_assert_msg(race != NULL && panic != NULL && race < panic, "%s", r.res.report);
-    ck_assert_msg(strstr(r.res.report, "  runtime.closechan()\n      chan.go:0\n  main.main()\n") != NULL, "%s",
-                  r.res.report);
-    ck_assert_msg(strstr(r.res.report, "  runtime.chansend()\n      chan.go:0\n  main.sender()\n") != NULL, "%s",
-                  r.res.report);
+    T_REPORT_HAS(&r, "  runtime.closechan()\n      chan.go:0\n  main.main()\n");
+    T_REPORT_HAS(&r, "  runtime.chansend()\n      chan.go:0\n  main.sender()\n");
     ck_assert_msg(strstr(r.res.report, "Found ") == NULL, "%s", r.res.report);
-    r_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -874,12 +847,11 @@ END_TEST
 START_TEST(test_race_counter_fixed) {
     for (int32_t procs = 1; procs <= 4; procs++) {
         for (uint64_t seed = 1; seed <= 8; seed++) {
-            r_run r;
+            t_run r;
             r_run_scenario(&r, "race_counter_fixed", procs, seed, 22, false);
-            ck_assert_msg(r.res.outcome == GMP_OUTCOME_OK, "procs %d seed %llu: %s %s", procs,
-                          (unsigned long long)seed, gmp_outcome_name(r.res.outcome), r.res.message);
-            ck_assert_msg(strstr(r.out, "counter = 100 (want 100)") != NULL, "%s", r.out);
-            r_run_free(&r);
+            T_OUTCOME(&r, GMP_OUTCOME_OK);
+            T_OUT_HAS(&r, "counter = 100 (want 100)");
+            t_free(&r);
         }
     }
 }
@@ -887,26 +859,26 @@ END_TEST
 
 /* Go 1.21's shared loop variable is a race (the bug Go 1.22 fixed); 1.22 is silent. */
 START_TEST(test_race_loopvar) {
-    r_run r;
+    t_run r;
     r_run_scenario(&r, "loopvar", 4, 1, 21, false);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_RACE);
-    ck_assert_msg(strstr(r.res.report, "  main.by_reference()\n") != NULL, "%s", r.res.report);
-    r_run_free(&r);
+    T_OUTCOME(&r, GMP_OUTCOME_RACE);
+    T_REPORT_HAS(&r, "  main.by_reference()\n");
+    t_free(&r);
     r_run_scenario(&r, "loopvar", 4, 1, 22, false);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-    r_run_free(&r);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    t_free(&r);
 }
 END_TEST
 
 /* Same seed, same report and schedule. */
 START_TEST(test_race_deterministic) {
-    r_run a, b;
+    t_run a, b;
     r_run_scenario(&a, "race_counter", 4, 5, 22, true);
     r_run_scenario(&b, "race_counter", 4, 5, 22, true);
     ck_assert_uint_eq(a.res.digest, b.res.digest);
     ck_assert_str_eq(a.res.report, b.res.report);
-    r_run_free(&a);
-    r_run_free(&b);
+    t_free(&a);
+    t_free(&b);
 }
 END_TEST
 
