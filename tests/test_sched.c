@@ -20,124 +20,9 @@
 #include "gmpsim.h"
 #include "sched.h"
 #include "suites.h"
-
-/* [SECTION] running a scenario with everything captured */
-
-typedef struct t_run {
-    int rc;               /* gmp_run's return */
-    gmp_result res;
-    char *sched;          /* the schedule file */
-    size_t sched_len;
-    char *out;            /* gmp_printf output */
-    size_t out_len;
-    cJSON **ev;           /* every line of the schedule, parsed; header first, footer last */
-    int32_t ev_count;
-} t_run;
-
-static void t_options(gmp_options *opt, int32_t procs, int32_t go_minor, uint64_t seed) {
-    gmp_options_default(opt);
-    opt->procs = procs;
-    opt->go_minor = go_minor;
-    opt->seed = seed;
-}
-
-static void t_parse(t_run *r) {
-    int32_t cap = 1024;
-    r->ev = malloc((size_t)cap * sizeof *r->ev);
-    ck_assert_ptr_nonnull(r->ev);
-    r->ev_count = 0;
-    char *line = r->sched;
-    while (line && *line) {
-        char *nl = strchr(line, '\n');
-        ck_assert_msg(nl != NULL, "the schedule file's last line has no newline");
-        *nl = 0;
-        cJSON *o = cJSON_Parse(line);
-        ck_assert_msg(o != NULL, "line %d of the schedule file is not JSON: %.200s", r->ev_count + 1, line);
-        *nl = '\n';
-        if (r->ev_count == cap) {
-            cap *= 2;
-            r->ev = realloc(r->ev, (size_t)cap * sizeof *r->ev);
-            ck_assert_ptr_nonnull(r->ev);
-        }
-        r->ev[r->ev_count++] = o;
-        line = nl + 1;
-    }
-}
-
-/* Runs the scenario named name; with_schedule: capture and parse the schedule file. */
-static void t_run_opt(t_run *r, const char *name, const gmp_options *opt, bool with_schedule) {
-    memset(r, 0, sizeof *r);
-    const gmp_scenario *scn = gmp_scenario_find(name);
-    ck_assert_msg(scn != NULL, "scenario %s is not registered", name);
-    FILE *sched = with_schedule ? open_memstream(&r->sched, &r->sched_len) : NULL;
-    FILE *out = open_memstream(&r->out, &r->out_len);
-    ck_assert_ptr_nonnull(out);
-    gmp_options o = *opt;
-    o.stdout_sink = out;
-    r->rc = gmp_run(scn, &o, sched, &r->res);
-    if (sched) fclose(sched);
-    fclose(out);
-    ck_assert_msg(r->rc == 0, "gmp_run(%s) failed: %s", name, r->res.message);
-    if (with_schedule) t_parse(r);
-}
-
-static void t_run_simple(t_run *r, const char *name, int32_t procs, int32_t go_minor) {
-    gmp_options opt;
-    t_options(&opt, procs, go_minor, 1);
-    t_run_opt(r, name, &opt, true);
-}
-
-static void t_run_free(t_run *r) {
-    for (int32_t i = 0; i < r->ev_count; i++) cJSON_Delete(r->ev[i]);
-    free(r->ev);
-    free(r->sched);
-    free(r->out);
-    gmp_result_free(&r->res);
-    memset(r, 0, sizeof *r);
-}
+#include "t_run.h"
 
 /* [SECTION] reading events */
-
-static const char *t_str(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static int64_t t_int(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    ck_assert_msg(cJSON_IsNumber(v), "event has no number %s", key);
-    return (int64_t)v->valuedouble;
-}
-
-static bool t_bool(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    ck_assert_msg(cJSON_IsBool(v), "event has no boolean %s", key);
-    return cJSON_IsTrue(v);
-}
-
-static uint64_t t_addr(const cJSON *o, const char *key) {
-    const char *s = t_str(o, key);
-    ck_assert_msg(s != NULL && strncmp(s, "0x", 2) == 0, "event has no address %s", key);
-    return strtoull(s + 2, NULL, 16);
-}
-
-static bool t_is(const cJSON *o, const char *ev) {
-    const char *e = t_str(o, "ev");
-    return e != NULL && strcmp(e, ev) == 0;
-}
-
-/* The index of the next event of kind ev at or after from, or -1. */
-static int32_t t_find(const t_run *r, int32_t from, const char *ev) {
-    for (int32_t i = from; i < r->ev_count; i++)
-        if (t_is(r->ev[i], ev)) return i;
-    return -1;
-}
-
-static int32_t t_count(const t_run *r, const char *ev) {
-    int32_t n = 0;
-    for (int32_t i = 0; i < r->ev_count; i++) n += t_is(r->ev[i], ev);
-    return n;
-}
 
 /* The GoCreate event that created goroutine goid. */
 static const cJSON *t_gocreate(const t_run *r, int64_t goid) {
@@ -472,22 +357,22 @@ GMP_SCENARIO(test_million, "1,000,000 goroutines spawned in waves of 1,000", t_m
 
 START_TEST(test_sched_main_is_goid_1) {
     t_run r;
-    t_run_simple(&r, "test_spawn5", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+    t_run1(&r, "test_spawn5", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     int32_t i = t_find(&r, 0, "GoCreate");
     ck_assert_int_ge(i, 0);
     ck_assert_int_eq(t_int(r.ev[i], "new_g"), 1);
     ck_assert_str_eq(t_str(r.ev[i], "fn"), "main.main");
     ck_assert_msg(strstr(r.out, "main g1\n") == r.out, "main must print goid 1 first, output:\n%s", r.out);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 /* procs 1: the goroutines get 2, 3, 4, ... in the order of their go statements. */
 START_TEST(test_sched_goids_sequential) {
     t_run r;
-    t_run_simple(&r, "test_spawn5", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+    t_run1(&r, "test_spawn5", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     ck_assert_int_eq(r.res.goroutines, 6);
     int64_t want = 1;
     for (int32_t i = 0; (i = t_find(&r, i, "GoCreate")) >= 0; i++) {
@@ -498,9 +383,9 @@ START_TEST(test_sched_goids_sequential) {
     for (int64_t id = 1; id <= 5; id++) {
         char line[32];
         snprintf(line, sizeof line, "w%lld g%lld\n", (long long)id, (long long)id + 1);
-        ck_assert_msg(strstr(r.out, line) != NULL, "want \"%s\" in the output:\n%s", line, r.out);
+        T_OUT_HAS(&r, line);
     }
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -531,8 +416,8 @@ static void t_check_goid_batches(const t_run *r) {
 
 START_TEST(test_sched_goid_batch_per_p) {
     t_run r;
-    t_run_simple(&r, "test_goid_batches", 2, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+    t_run1(&r, "test_goid_batches", 2, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     t_check_goid_batches(&r);
     /* The spawner (goid 2) was stolen by P1, so its children use P1's first batch. */
     int32_t kids = 0;
@@ -547,7 +432,7 @@ START_TEST(test_sched_goid_batch_per_p) {
     ck_assert_int_eq(t_int(t_gocreate(&r, 3), "p"), 0);
     ck_assert_int_eq(t_int(t_gocreate(&r, 3), "g"), 1);
     ck_assert_int_eq(t_int(t_gocreate(&r, 4), "p"), 0);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -555,15 +440,12 @@ START_TEST(test_sched_goid_batches_swarm) {
     const int32_t procs[] = {2, 3, 4};
     for (size_t k = 0; k < sizeof procs / sizeof procs[0]; k++) {
         for (uint64_t seed = 1; seed <= 8; seed++) {
-            gmp_options opt;
-            t_options(&opt, procs[k], 22, seed);
             t_run r;
-            t_run_opt(&r, "test_goid_many", &opt, true);
-            ck_assert_msg(r.res.outcome == GMP_OUTCOME_OK, "procs %d seed %llu: %s", procs[k],
-                          (unsigned long long)seed, r.res.message);
+            t_run_seed(&r, "test_goid_many", procs[k], 22, seed, true);
+            T_OUTCOME(&r, GMP_OUTCOME_OK);
             ck_assert_int_eq(r.res.goroutines, 1 + 6 * 41);
             t_check_goid_batches(&r);
-            t_run_free(&r);
+            t_free(&r);
         }
     }
 }
@@ -575,9 +457,9 @@ END_TEST
  * the others were kicked to the local tail in order. */
 START_TEST(test_sched_newproc_runnext_order) {
     t_run r;
-    t_run_simple(&r, "test_spawn5", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-    ck_assert_str_eq(r.out, "main g1\nw5 g6\nw1 g2\nw2 g3\nw3 g4\nw4 g5\n");
+    t_run1(&r, "test_spawn5", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT(&r, "main g1\nw5 g6\nw1 g2\nw2 g3\nw3 g4\nw4 g5\n");
     /* The schedule says the same: g6 started from runnext, inheriting the slice. */
     int32_t i = 0;
     int64_t order[6];
@@ -594,14 +476,14 @@ START_TEST(test_sched_newproc_runnext_order) {
     ck_assert_int_eq(n, 5);
     const int64_t want[] = {6, 2, 3, 4, 5};
     for (int32_t k = 0; k < 5; k++) ck_assert_int_eq(order[k], want[k]);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 /* Each go statement records RunqPut into runnext, and the kicked G goes to the local tail. */
 START_TEST(test_sched_newproc_runqput_events) {
     t_run r;
-    t_run_simple(&r, "test_spawn5", 1, 22);
+    t_run1(&r, "test_spawn5", 1, 22);
     int32_t runnext = 0, local = 0;
     for (int32_t i = 0; (i = t_find(&r, i, "GoCreate")) >= 0; i++) {
         int64_t g = t_int(r.ev[i], "new_g");
@@ -619,7 +501,7 @@ START_TEST(test_sched_newproc_runqput_events) {
     }
     ck_assert_int_eq(runnext, 6);
     ck_assert_int_eq(local, 4);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -627,8 +509,8 @@ END_TEST
 
 START_TEST(test_sched_gosched_global_and_fairness) {
     t_run r;
-    t_run_simple(&r, "test_gosched", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+    t_run1(&r, "test_gosched", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     int64_t yielder = 2;
     /* Every Gosched puts the yielder on the global queue. */
     int32_t puts = 0, fair = 0;
@@ -651,7 +533,7 @@ START_TEST(test_sched_gosched_global_and_fairness) {
     }
     ck_assert_int_eq(puts, T_YIELDS);
     ck_assert_msg(fair >= 1, "no RunqGet from the global queue by the schedtick%%61 check");
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -661,8 +543,8 @@ END_TEST
  * tick after findRunnable's check; Gs that inherit runnext's slice do not). */
 START_TEST(test_sched_gosched_waits_for_tick) {
     t_run r;
-    t_run_simple(&r, "test_gosched", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+    t_run1(&r, "test_gosched", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     int32_t i = t_find(&r, 0, "GoStop");
     ck_assert_int_ge(i, 0);
     ck_assert_str_eq(t_str(r.ev[i], "reason"), "runtime.Gosched");
@@ -684,7 +566,7 @@ START_TEST(test_sched_gosched_waits_for_tick) {
                   "time slices, want %lld",
                   (long long)tick, (long long)t_int(r.ev[j], "schedtick"), others, (long long)m + 1);
     ck_assert_int_eq(others, m - tick);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -692,8 +574,8 @@ END_TEST
 
 START_TEST(test_sched_g_reuse) {
     t_run r;
-    t_run_simple(&r, "test_reuse", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+    t_run1(&r, "test_reuse", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     const cJSON *a = t_gocreate(&r, 2), *b = t_gocreate(&r, 3);
     ck_assert(!t_bool(a, "reused"));
     ck_assert_msg(t_bool(b, "reused"), "the second goroutine must reuse the first one's dead G");
@@ -708,7 +590,7 @@ START_TEST(test_sched_g_reuse) {
     }
     ck_assert_int_ge(d, 0);
     ck_assert_int_lt(d, c);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -724,11 +606,10 @@ static const char t_copy_hex_prefix[] = "2a00000000000000" "8877665544332211";
 
 static void t_check_isolation(int32_t go_minor) {
     t_run r;
-    t_run_simple(&r, "test_argcopy", 1, go_minor);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
-    ck_assert_msg(strstr(r.out, "parent v=-1\n") != NULL, "output:\n%s", r.out);
-    ck_assert_msg(strstr(r.out, "child v=42 w=1234605616436508552\n") != NULL,
-                  "the child must see the value at the go statement, output:\n%s", r.out);
+    t_run1(&r, "test_argcopy", 1, go_minor);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
+    T_OUT_HAS(&r, "parent v=-1\n");
+    T_OUT_HAS(&r, "child v=42 w=1234605616436508552\n"); /* the value at the go statement */
     int32_t first = t_find(&r, 0, "ArgCopy");
     ck_assert_int_ge(first, 0);
     const cJSON *c = r.ev[first];
@@ -753,7 +634,7 @@ static void t_check_isolation(int32_t go_minor) {
     ck_assert_msg(t_in_stack(&r, 2, t_addr(d, "dst_addr")), "the child's copy is on the child's stack");
     ck_assert_msg(t_addr(d, "dst_addr") != t_addr(c, "src_addr"), "the child's copy is not the parent's slot");
     ck_assert_str_eq(t_str(d, "bytes"), t_str(c, "bytes"));
-    t_run_free(&r);
+    t_free(&r);
 }
 
 START_TEST(test_sched_arg_isolation_go122) {
@@ -770,8 +651,8 @@ END_TEST
  * captures into a closure, and the child moves it onto its stack when it starts. */
 static void t_check_copy_count(int32_t go_minor) {
     t_run r;
-    t_run_simple(&r, "test_argcopy3", 1, go_minor);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+    t_run1(&r, "test_argcopy3", 1, go_minor);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     int32_t per_child = go_minor <= 16 ? 1 : 2;
     ck_assert_int_eq(t_count(&r, "ArgCopy"), 3 * per_child);
     for (int64_t child = 2; child <= 4; child++) {
@@ -801,7 +682,7 @@ static void t_check_copy_count(int32_t go_minor) {
         ck_assert_msg(t_in_stack(&r, child, t_addr(copies[per_child - 1], "dst_addr")),
                       "goroutine %lld's arguments must land on its own stack", (long long)child);
     }
-    t_run_free(&r);
+    t_free(&r);
 }
 
 START_TEST(test_sched_argcopy_go116_once) {
@@ -818,72 +699,68 @@ END_TEST
 
 START_TEST(test_sched_deadlock) {
     t_run r;
-    t_run_simple(&r, "test_deadlock", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_DEADLOCK);
+    t_run1(&r, "test_deadlock", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_DEADLOCK);
     ck_assert_ptr_nonnull(r.res.report);
-    ck_assert_msg(strstr(r.res.report, "fatal error: all goroutines are asleep - deadlock!") != NULL, "report:\n%s",
-                  r.res.report);
-    ck_assert_msg(strstr(r.res.report, "goroutine 1 [chan receive]:") != NULL, "report:\n%s", r.res.report);
+    T_REPORT_HAS(&r, "fatal error: all goroutines are asleep - deadlock!");
+    T_REPORT_HAS(&r, "goroutine 1 [chan receive]:");
     ck_assert_str_eq(t_str(t_footer(&r), "outcome"), "deadlock");
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_sched_deadlock_procs4) {
     t_run r;
-    t_run_simple(&r, "test_deadlock", 4, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_DEADLOCK);
+    t_run1(&r, "test_deadlock", 4, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_DEADLOCK);
     ck_assert_ptr_nonnull(r.res.report);
-    ck_assert(strstr(r.res.report, "goroutine 1 [chan receive]:") != NULL);
-    t_run_free(&r);
+    T_REPORT_HAS(&r, "goroutine 1 [chan receive]:");
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_sched_assert) {
     t_run r;
-    t_run_simple(&r, "test_assert", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_ASSERT);
+    t_run1(&r, "test_assert", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_ASSERT);
     ck_assert_msg(strstr(r.res.message, "arithmetic") != NULL, "message: %s", r.res.message);
     ck_assert_str_eq(t_str(t_footer(&r), "outcome"), "assert");
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_sched_stack_overflow_fault) {
     t_run r;
-    t_run_simple(&r, "test_overflow", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_FAULT);
+    t_run1(&r, "test_overflow", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_FAULT);
     ck_assert_msg(strstr(r.res.message, "goroutine 2") != NULL, "the message must name the goroutine: %s",
                   r.res.message);
     const cJSON *f = t_footer(&r);
     ck_assert_str_eq(t_str(f, "outcome"), "fault");
     ck_assert_msg(r.sched_len > 0 && r.sched[r.sched_len - 1] == '\n', "the footer line is complete");
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_sched_stack_overflow_unguarded_fault) {
-    gmp_options opt;
-    t_options(&opt, 1, 22, 1);
     t_run r;
-    t_run_opt(&r, "test_overflow_unguarded", &opt, false);
-    ck_assert_msg(r.res.outcome == GMP_OUTCOME_FAULT, "outcome %s: %s", gmp_outcome_name(r.res.outcome),
-                  r.res.message);
+    t_run_seed(&r, "test_overflow_unguarded", 1, 22, 1, false);
+    T_OUTCOME(&r, GMP_OUTCOME_FAULT);
     char want[64];
     snprintf(want, sizeof want, "goroutine %lld", (long long)t_unguarded_goid);
     ck_assert_int_gt(t_unguarded_goid, 1);
     ck_assert_msg(strstr(r.res.message, want) != NULL, "the message must name %s: %s", want, r.res.message);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_sched_send_on_closed_panics) {
     t_run r;
-    t_run_simple(&r, "test_send_closed", 1, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_PANIC);
+    t_run1(&r, "test_send_closed", 1, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_PANIC);
     ck_assert_str_eq(r.res.message, "panic: send on closed channel");
     ck_assert_str_eq(t_str(t_footer(&r), "outcome"), "panic");
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -893,12 +770,12 @@ START_TEST(test_sched_max_events_limit) {
     opt.max_events = 200;
     t_run r;
     t_run_opt(&r, "test_forever", &opt, true);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_LIMIT);
+    T_OUTCOME(&r, GMP_OUTCOME_LIMIT);
     ck_assert_int_ge(r.res.events, 200);
     ck_assert_int_le(r.res.events, 200 + 16);
     ck_assert_str_eq(t_str(t_footer(&r), "outcome"), "limit");
     ck_assert_int_eq(t_int(cJSON_GetObjectItemCaseSensitive(t_footer(&r), "counts"), "events"), r.res.events);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -909,19 +786,18 @@ START_TEST(test_sched_max_time_limit) {
     opt.max_time_ns = 10000000; /* 10 ms virtual: 10,000 calls */
     t_run r;
     t_run_opt(&r, "test_work_forever", &opt, true);
-    ck_assert_msg(r.res.outcome == GMP_OUTCOME_LIMIT, "outcome %s: %s", gmp_outcome_name(r.res.outcome),
-                  r.res.message);
+    T_OUTCOME(&r, GMP_OUTCOME_LIMIT);
     ck_assert_int_gt(r.res.end_time_ns, 10000000);
     ck_assert_int_le(r.res.end_time_ns, 10000000 + 1000);
     ck_assert_str_eq(t_str(t_footer(&r), "outcome"), "limit");
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 START_TEST(test_sched_ok_footer) {
     t_run r;
-    t_run_simple(&r, "test_spawn5", 2, 22);
-    ck_assert_int_eq(r.res.outcome, GMP_OUTCOME_OK);
+    t_run1(&r, "test_spawn5", 2, 22);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     ck_assert_ptr_null(r.res.report);
     ck_assert(t_is(r.ev[0], "Header"));
     const cJSON *f = t_footer(&r);
@@ -945,7 +821,7 @@ START_TEST(test_sched_ok_footer) {
     ck_assert_str_eq(t_str(f, "digest"), digest);
     ck_assert_msg(r.res.digest == h, "gmp_result.digest is %016" PRIx64 ", want %016" PRIx64
                   " (FNV-1a 64 of the file before the footer)", r.res.digest, h);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -961,16 +837,13 @@ static long t_rss_kib(void) {
 }
 
 START_TEST(test_sched_100k_alive) {
-    gmp_options opt;
-    t_options(&opt, 4, 22, 1);
     t_run r;
-    t_run_opt(&r, "test_alive_100k", &opt, false);
-    ck_assert_msg(r.res.outcome == GMP_OUTCOME_OK, "outcome %s: %s", gmp_outcome_name(r.res.outcome),
-                  r.res.message);
+    t_run_seed(&r, "test_alive_100k", 4, 22, 1, false);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     ck_assert_int_eq(r.res.goroutines, T_ALIVE + 1);
     ck_assert_int_ge(t_alive_g_count, T_ALIVE + 1);
     ck_assert_int_eq(t_alive_waiting, T_ALIVE + 0);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -982,8 +855,7 @@ START_TEST(test_sched_million_reuse) {
     t_run r;
     t_run_opt(&r, "test_million", &opt, false);
     long after = t_rss_kib();
-    ck_assert_msg(r.res.outcome == GMP_OUTCOME_OK, "outcome %s: %s", gmp_outcome_name(r.res.outcome),
-                  r.res.message);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     ck_assert_int_eq(r.res.goroutines, T_WAVES * T_WAVE + 1);
     ck_assert_msg(t_million_g_count_max <= 4 * T_WAVE, "%d G structs for waves of %d: dead Gs are not reused",
                   t_million_g_count_max, T_WAVE);
@@ -994,24 +866,21 @@ START_TEST(test_sched_million_reuse) {
     limit_kib *= 4;
 #endif
     ck_assert_msg(after - before < limit_kib, "RSS grew by %ld KiB over the run", after - before);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
 /* The default event limit (50,000,000) must not cut a million goroutines short. */
 START_TEST(test_sched_million_default_limit) {
-    gmp_options opt;
-    t_options(&opt, 1, 22, 1);
     t_run r;
-    t_run_opt(&r, "test_million", &opt, false);
-    ck_assert_msg(r.res.outcome == GMP_OUTCOME_OK, "outcome %s: %s", gmp_outcome_name(r.res.outcome),
-                  r.res.message);
+    t_run_seed(&r, "test_million", 1, 22, 1, false);
+    T_OUTCOME(&r, GMP_OUTCOME_OK);
     ck_assert_int_eq(r.res.goroutines, T_WAVES * T_WAVE + 1);
     /* procs 1: a whole wave is created before any of it runs, then reused. */
     ck_assert_int_ge(t_million_g_count_max, T_WAVE + 1);
     ck_assert_msg(t_million_g_count_max <= 4 * T_WAVE, "%d G structs for waves of %d: dead Gs are not reused",
                   t_million_g_count_max, T_WAVE);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
