@@ -34,6 +34,7 @@
 #include "cost.h"
 #include "gmpsim.h"
 #include "suites.h"
+#include "t_run.h"
 
 enum {
     T_US = 1000,
@@ -44,115 +45,23 @@ enum {
     T_SYSMON_BACKOFF_IDLE = 50,     /* idle > 50: delay *= 2 */
 };
 
-/* [SECTION] running a scenario with everything captured */
+/* [SECTION] running */
 
-typedef struct t_run {
-    int rc;
-    gmp_result res;
-    char *sched;
-    size_t sched_len;
-    char *out;
-    size_t out_len;
-    cJSON **ev; /* every line of the schedule, parsed; header first, footer last */
-    int32_t ev_count;
-} t_run;
-
-static void t_options(gmp_options *opt, int32_t procs, int32_t go_minor, uint64_t seed) {
-    gmp_options_default(opt);
-    opt->procs = procs;
-    opt->go_minor = go_minor;
-    opt->seed = seed;
-}
-
-static void t_parse(t_run *r) {
-    int32_t cap = 1024;
-    r->ev = malloc((size_t)cap * sizeof *r->ev);
-    ck_assert_ptr_nonnull(r->ev);
-    r->ev_count = 0;
-    char *line = r->sched;
-    while (line && *line) {
-        char *nl = strchr(line, '\n');
-        ck_assert_msg(nl != NULL, "the schedule file's last line has no newline");
-        *nl = 0;
-        cJSON *o = cJSON_Parse(line);
-        ck_assert_msg(o != NULL, "line %d of the schedule file is not JSON: %.200s", r->ev_count + 1, line);
-        *nl = '\n';
-        if (r->ev_count == cap) {
-            cap *= 2;
-            r->ev = realloc(r->ev, (size_t)cap * sizeof *r->ev);
-            ck_assert_ptr_nonnull(r->ev);
-        }
-        r->ev[r->ev_count++] = o;
-        line = nl + 1;
-    }
-}
-
-static void t_run_opt(t_run *r, const char *name, const gmp_options *opt, bool parse) {
-    memset(r, 0, sizeof *r);
-    const gmp_scenario *scn = gmp_scenario_find(name);
-    ck_assert_msg(scn != NULL, "scenario %s is not registered", name);
-    FILE *sched = open_memstream(&r->sched, &r->sched_len);
-    FILE *out = open_memstream(&r->out, &r->out_len);
-    ck_assert_ptr_nonnull(sched);
-    ck_assert_ptr_nonnull(out);
-    gmp_options o = *opt;
-    o.stdout_sink = out;
-    r->rc = gmp_run(scn, &o, sched, &r->res);
-    fclose(sched);
-    fclose(out);
-    ck_assert_msg(r->rc == 0, "gmp_run(%s) failed: %s", name, r->res.message);
-    if (parse) t_parse(r);
-}
-
-/* Runs name and requires outcome ok. */
+/* The shared runner (t_run.h) with the schedule; requires outcome ok. */
 static void t_run_ok(t_run *r, const char *name, int32_t procs, int32_t go_minor, uint64_t seed) {
-    gmp_options opt;
-    t_options(&opt, procs, go_minor, seed);
-    t_run_opt(r, name, &opt, true);
-    ck_assert_msg(r->res.outcome == GMP_OUTCOME_OK, "%s (procs %d, go 1.%d, seed %llu): outcome %s: %s", name,
-                  procs, go_minor, (unsigned long long)seed, gmp_outcome_name(r->res.outcome), r->res.message);
-}
-
-static void t_run_free(t_run *r) {
-    for (int32_t i = 0; i < r->ev_count; i++) cJSON_Delete(r->ev[i]);
-    free(r->ev);
-    free(r->sched);
-    free(r->out);
-    gmp_result_free(&r->res);
-    memset(r, 0, sizeof *r);
+    t_run_seed(r, name, procs, go_minor, seed, true);
+    T_OUTCOME(r, GMP_OUTCOME_OK);
 }
 
 /* [SECTION] reading events */
-
-static const char *t_str(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static bool t_has(const cJSON *o, const char *key) {
     return cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
-static int64_t t_int(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    ck_assert_msg(cJSON_IsNumber(v), "event %s has no number %s", t_str(o, "ev"), key);
-    return (int64_t)v->valuedouble;
-}
-
 /* The number under key, or def when the event has none. */
 static int64_t t_int_or(const cJSON *o, const char *key, int64_t def) {
     return t_has(o, key) ? t_int(o, key) : def;
-}
-
-static bool t_bool(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    ck_assert_msg(cJSON_IsBool(v), "event %s has no boolean %s", t_str(o, "ev"), key);
-    return cJSON_IsTrue(v);
-}
-
-static bool t_is(const cJSON *o, const char *ev) {
-    const char *e = t_str(o, "ev");
-    return e != NULL && strcmp(e, ev) == 0;
 }
 
 static int64_t t_t(const cJSON *o) {
@@ -163,13 +72,6 @@ static int64_t t_t(const cJSON *o) {
 static bool t_why(const cJSON *o, const char *sub) {
     const char *w = t_str(o, "why");
     return w != NULL && strstr(w, sub) != NULL;
-}
-
-/* The index of the next event of kind ev at or after from, or -1. */
-static int32_t t_find(const t_run *r, int32_t from, const char *ev) {
-    for (int32_t i = from < 0 ? 0 : from; i < r->ev_count; i++)
-        if (t_is(r->ev[i], ev)) return i;
-    return -1;
 }
 
 /* The next event of kind ev about goroutine g (its "g" field). */
@@ -184,17 +86,6 @@ static int32_t t_find_why(const t_run *r, int32_t from, const char *ev, const ch
     for (int32_t i = from < 0 ? 0 : from; i < r->ev_count; i++)
         if (t_is(r->ev[i], ev) && t_why(r->ev[i], sub)) return i;
     return -1;
-}
-
-static int32_t t_count(const t_run *r, const char *ev) {
-    int32_t n = 0;
-    for (int32_t i = 0; i < r->ev_count; i++) n += t_is(r->ev[i], ev);
-    return n;
-}
-
-/* The printed output contains s. */
-static bool t_printed(const t_run *r, const char *s) {
-    return r->out != NULL && strstr(r->out, s) != NULL;
 }
 
 /* [SECTION] sysmon's delay schedule, predicted from runtime.sysmon
@@ -680,7 +571,7 @@ START_TEST(test_proc_sysmon_is_m1_and_ids_count_up) {
             ck_assert_msg(t_int(o, "m") != 1, "the sysmon M ran a P or a G (event %d)", i);
         if (t_is(o, "ProcSteal") || t_is(o, "Sysmon")) ck_assert_int_eq(t_int(o, "m"), 1);
     }
-    t_run_free(&r);
+    t_free(&r);
 
     /* 30 blocking syscalls at once: new Ms come as 2, 3, 4, ... in order. */
     t_param_count = 30;
@@ -695,7 +586,7 @@ START_TEST(test_proc_sysmon_is_m1_and_ids_count_up) {
         next++;
     }
     ck_assert_int_ge(next, 30);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -719,13 +610,13 @@ START_TEST(test_proc_thread_count_io_vs_syscall) {
     for (int32_t i = 0; i < r.ev_count; i++)
         if (t_is(r.ev[i], "GoBlock") && strcmp(t_str(r.ev[i], "reason"), "IO wait") == 0) blocks++;
     ck_assert_int_eq(blocks, 100);
-    t_run_free(&r);
+    t_free(&r);
 
     t_param_syscall_ns = 5 * T_MS;
     t_run_ok(&r, "test_proc_many_block", 4, 22, 1);
     ms = 1 + t_new_ms(&r);
     ck_assert_msg(ms >= 100 + 2, "100 overlapping blocking syscalls made only %d Ms", ms);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -744,7 +635,7 @@ START_TEST(test_proc_thread_limit) {
     const char *text = r.res.report ? r.res.report : r.res.message;
     ck_assert_msg(strstr(text, "thread exhaustion") != NULL || strstr(text, "10000-thread limit") != NULL,
                   "the limit's message is not the runtime's: %s", r.res.message);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -810,7 +701,7 @@ START_TEST(test_proc_retake_after_one_sysmon_tick) {
         int32_t e = t_find_g(&r, b, "GoSyscallEnd", 1);
         ck_assert_int_ge(e, 0);
         ck_assert(!t_why(r.ev[e], "reacquired"));
-        t_run_free(&r);
+        t_free(&r);
     }
 }
 END_TEST
@@ -830,7 +721,7 @@ START_TEST(test_proc_retake_first_syscall_needs_no_tick) {
     int32_t si;
     ck_assert_int_ge(t_steals_in(&r, T, T + t_param_syscall_ns, &si), 1);
     ck_assert_int_eq(t_t(r.ev[si]), t_wake_after(&w, T, 1));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -858,7 +749,7 @@ START_TEST(test_proc_retake_spared_while_idle_p_for_10ms) {
                   (long long)t_t(r.ev[si]), (long long)want, (long long)syscallwhen);
     ck_assert(t_why(r.ev[si], "10ms"));
     t_check_sysmon_times(&r, &w, want);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -886,7 +777,7 @@ START_TEST(test_proc_retake_with_work_queued) {
     ck_assert_int_ge(gs, 0);
     ck_assert_int_eq(t_int(r.ev[gs], "m"), m);
     ck_assert_int_eq(t_t(r.ev[gs]), t_int(r.ev[ms], "runs_at"));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -922,7 +813,7 @@ START_TEST(test_proc_handoffp_work_starts_m) {
     ck_assert(t_is(r.ev[h], "MStart"));
     ck_assert(!t_bool(r.ev[h], "spinning"));
     ck_assert(t_why(r.ev[h], "has work"));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -933,7 +824,7 @@ START_TEST(test_proc_handoffp_no_idle_starts_spinning_m) {
     int32_t h = t_check_block_handoff(&r);
     ck_assert(t_is(r.ev[h], "MStart"));
     ck_assert(t_bool(r.ev[h], "spinning"));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -945,7 +836,7 @@ START_TEST(test_proc_handoffp_spare_capacity_idles) {
         int32_t h = t_check_block_handoff(&r);
         ck_assert_msg(t_is(r.ev[h], "ProcIdle"), "seed %llu: handoffp did %s, want pidleput",
                       (unsigned long long)seed, t_str(r.ev[h], "ev"));
-        t_run_free(&r);
+        t_free(&r);
     }
 }
 END_TEST
@@ -963,7 +854,7 @@ START_TEST(test_proc_handoffp_last_running_p_starts_m) {
                   "startm(pp, false)",
                   t_str(r.ev[h], "ev"), t_str(r.ev[h], "why"));
     ck_assert(!t_bool(r.ev[h], "spinning"));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -987,7 +878,7 @@ START_TEST(test_proc_exitsyscall_fast_reacquires) {
         n++;
     }
     ck_assert_int_eq(n, 2);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1006,7 +897,7 @@ START_TEST(test_proc_exitsyscall_retaken_takes_idle_p) {
     ck_assert_int_eq(t_int(r.ev[e], "m"), 0);
     ck_assert_int_ge(t_int(r.ev[e], "p"), 0);
     ck_assert_int_eq(t_count(&r, "GoSyscallEndBlocked"), 0);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1033,8 +924,8 @@ START_TEST(test_proc_exitsyscall_no_p_global_queue) {
     int32_t gs = t_find_g(&r, e, "GoStart", 1);
     ck_assert_int_ge(gs, 0);
     ck_assert_int_ne(t_int(r.ev[gs], "m"), t_int(r.ev[e], "m"));
-    ck_assert(t_printed(&r, "main back"));
-    t_run_free(&r);
+    T_OUT_HAS(&r, "main back");
+    t_free(&r);
 }
 END_TEST
 
@@ -1063,7 +954,7 @@ START_TEST(test_proc_sysmon_deep_sleep_when_all_idle) {
     int32_t e = t_find_g(&r, b, "GoSyscallEnd", 1);
     ck_assert_int_ge(e, 0);
     for (int32_t i = sl + 1; i < e; i++) ck_assert_msg(!t_sysmon_event(r.ev[i]), "sysmon acted in its deep sleep");
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1087,7 +978,7 @@ START_TEST(test_proc_exitsyscall_wakes_sysmon) {
                   "main computes 30 ms after exitsyscall at %lld but sysmon, never woken, does not preempt it "
                   "(first Preempt: %lld)",
                   (long long)E, (long long)(p >= 0 ? t_t(r.ev[p]) : -1));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1108,7 +999,7 @@ START_TEST(test_proc_sysmon_syscall_wake_resets_delay) {
     ck_assert_msg(t_t(r.ev[si]) - T <= 100 * T_US,
                   "the syscall at %lld woke sysmon, which retook its P only at %lld: its delay was not reset to 20us",
                   (long long)T, (long long)t_t(r.ev[si]));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1134,7 +1025,7 @@ START_TEST(test_proc_sysmon_timer_wake_keeps_delay) {
     ck_assert_msg(t_t(r.ev[si]) >= Ts + T_FORCE_PREEMPT_NS,
                   "timer at %lld, syscall at %lld retaken at %lld: sysmon's 10 ms delay was reset by a timer wake",
                   (long long)Ts, (long long)T, (long long)t_t(r.ev[si]));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1153,7 +1044,7 @@ START_TEST(test_proc_sysmon_awake_after_timer) {
                       "seed %llu: main woken at %lld computes 50 ms with a goroutine waiting, never preempted: "
                       "sysmon went back to deep sleep at the timer's instant",
                       (unsigned long long)seed, (long long)t_t(r.ev[u]));
-        t_run_free(&r);
+        t_free(&r);
     }
 }
 END_TEST
@@ -1216,8 +1107,8 @@ START_TEST(test_proc_preempt_async_boundary) {
     ck_assert_int_ge(ng, 0);
     ck_assert_msg(t_int(r.ev[ng], "g") == 3, "the waiting goroutine did not get the P when the hog was preempted");
     ck_assert_int_eq(t_cpu_of(&r, 2), 50 * T_MS);
-    ck_assert(t_printed(&r, "hog done"));
-    t_run_free(&r);
+    T_OUT_HAS(&r, "hog done");
+    t_free(&r);
 }
 END_TEST
 
@@ -1240,7 +1131,7 @@ START_TEST(test_proc_preempt_cooperative_go113) {
     ck_assert_int_ge(sg, 0);
     ck_assert_int_ge(t_t(r.ev[sg]), S + 50 * T_MS);
     ck_assert_int_eq(t_cpu_of(&r, 2), 50 * T_MS);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1264,7 +1155,7 @@ START_TEST(test_proc_preempt_runnext_chain_shares_slice) {
     ck_assert(t_bool(r.ev[own], "inherit_time"));
     ck_assert_int_lt(P - t_t(r.ev[own]), 2 * T_MS);
     ck_assert_int_ge(P - t_t(r.ev[slice]), T_FORCE_PREEMPT_NS);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1306,7 +1197,7 @@ START_TEST(test_proc_lockosthread_wired) {
             }
             ck_assert_int_ge(blocks, 1);
             ck_assert_int_eq(starts, blocks);
-            t_run_free(&r);
+            t_free(&r);
         }
 }
 END_TEST
@@ -1326,7 +1217,7 @@ START_TEST(test_proc_lockosthread_nested) {
                   "after LockOSThread twice and UnlockOSThread once main is no longer wired to its M");
     for (int32_t i = u; i < r.ev_count; i++)
         if (t_is(r.ev[i], "GoStart") && t_int(r.ev[i], "g") == 1) ck_assert_int_eq(t_int(r.ev[i], "m"), 0);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1345,7 +1236,7 @@ START_TEST(test_proc_lockosthread_exit_kills_m) {
         if (t_has(r.ev[i], "m") && !t_is(r.ev[i], "Footer"))
             ck_assert_msg(t_int(r.ev[i], "m") != m, "the exited M%lld appears again (%s)", (long long)m,
                           t_str(r.ev[i], "ev"));
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1365,8 +1256,8 @@ START_TEST(test_proc_lockosthread_syscall_no_p) {
     ck_assert_int_ge(g, 0);
     ck_assert_int_eq(t_int(r.ev[g], "m"), 0);
     ck_assert(t_why(r.ev[g], "startlockedm"));
-    ck_assert(t_printed(&r, "main back from the syscall"));
-    t_run_free(&r);
+    T_OUT_HAS(&r, "main back from the syscall");
+    t_free(&r);
 }
 END_TEST
 
@@ -1382,7 +1273,7 @@ START_TEST(test_proc_sleep_zero_does_not_yield) {
     int32_t pr = t_find(&r, 0, "Print");
     ck_assert_int_ge(pr, 0);
     ck_assert_int_eq(t_t(r.ev[pr]), t_t(r.ev[gs]) + SIM_COST_SCHEDULE_NS);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1418,7 +1309,7 @@ START_TEST(test_proc_sleep_timers_per_p) {
                 n++;
             }
             ck_assert_int_eq(n, 8);
-            t_run_free(&r);
+            t_free(&r);
         }
 }
 END_TEST
@@ -1447,7 +1338,7 @@ START_TEST(test_proc_netpoll_readiness) {
             }
             ck_assert_int_eq(n, 6);
             ck_assert_int_le(1 + t_new_ms(&r), procs[k] + 3);
-            t_run_free(&r);
+            t_free(&r);
         }
 }
 END_TEST
@@ -1483,7 +1374,7 @@ START_TEST(test_proc_netpoll_by_sysmon) {
     int32_t gs = t_find_g(&r, u, "GoStart", 2);
     ck_assert_int_ge(gs, 0);
     ck_assert_int_lt(t_t(r.ev[gs]), 30 * T_MS);
-    t_run_free(&r);
+    t_free(&r);
 }
 END_TEST
 
@@ -1497,21 +1388,18 @@ START_TEST(test_proc_classroom_deterministic) {
     for (size_t k = 0; k < 5; k++)
         for (size_t j = 0; j < 3; j++)
             for (uint64_t seed = 1; seed <= 20; seed++) {
-                gmp_options opt;
-                t_options(&opt, procs[j], 22, seed);
                 t_run a, b;
-                t_run_opt(&a, names[k], &opt, false);
-                t_run_opt(&b, names[k], &opt, false);
-                ck_assert_msg(a.res.outcome == GMP_OUTCOME_OK, "%s procs %d seed %llu: %s", names[k], procs[j],
-                              (unsigned long long)seed, a.res.message);
+                t_run_seed(&a, names[k], procs[j], 22, seed, true);
+                t_run_seed(&b, names[k], procs[j], 22, seed, true);
+                T_OUTCOME(&a, GMP_OUTCOME_OK);
                 ck_assert_msg(a.sched_len == b.sched_len && memcmp(a.sched, b.sched, a.sched_len) == 0,
                               "%s procs %d seed %llu: two runs differ", names[k], procs[j],
                               (unsigned long long)seed);
                 ck_assert_msg(a.out_len == b.out_len && memcmp(a.out, b.out, a.out_len) == 0,
                               "%s procs %d seed %llu: the printed output differs", names[k], procs[j],
                               (unsigned long long)seed);
-                t_run_free(&a);
-                t_run_free(&b);
+                t_free(&a);
+                t_free(&b);
             }
 }
 END_TEST
