@@ -214,13 +214,13 @@ sim_m *sim_newm(sim_sched *s) {
         sim_m *spare = &s->allm[SIM_MAXMCOUNT];
         memset(spare, 0, sizeof *spare);
         spare->id = SIM_MAXMCOUNT;
-        spare->p = spare->curg = spare->link = spare->oldp = spare->lockedg = -1;
+        spare->p = spare->curg = spare->link = spare->oldp = spare->lockedg = spare->steal_wait_p = -1;
         return spare;
     }
     sim_m *m = &s->allm[s->mcount];
     memset(m, 0, sizeof *m);
     m->id = s->mcount++;
-    m->p = m->curg = m->link = m->oldp = m->lockedg = -1;
+    m->p = m->curg = m->link = m->oldp = m->lockedg = m->steal_wait_p = -1;
     m->state = SIM_M_IDLE;
     return m;
 }
@@ -692,9 +692,18 @@ void sim_goexit0(sim_sched *s) {
 
 /* ---- [SECTION] finding work ---------------------------------------------------- */
 
+enum {
+    SIM_STEAL_USLEEP = -2,           /* sim_stealwork: the M sleeps before taking a runnext */
+    SIM_RUNNEXT_STEAL_WAIT_NS = 3000, /* runqgrab: usleep(3) (osHasLowResTimer is false on Linux) */
+};
+
 /* Models: runtime.stealWork: 4 passes over the Ps in a random coprime order; only the
  * last pass may take a victim's runnext and runs victims' timers. Idle Ps are skipped
- * for stealing. Differs: a Ready G from a timer is returned at once (no goto top). */
+ * for stealing. Before taking a running P's runnext, runqgrab sleeps 3 us so that the
+ * P, about to schedule it, gets there first: that sleep returns SIM_STEAL_USLEEP, and
+ * the M's next step (findRunnable again) may take it if it is still there.
+ * Differs: a Ready G from a timer is returned at once (no goto top); after the sleep
+ * the M checks its own P and the global queue again before that runnext. */
 static int32_t sim_stealwork(sim_sched *s, sim_m *m, sim_p *pp) {
     uint32_t n = (uint32_t)s->nprocs;
     uint32_t coprimes[SIM_PROCS_MAX];
@@ -705,6 +714,12 @@ static int32_t sim_stealwork(sim_sched *s, sim_m *m, sim_p *pp) {
         if (a == 1) coprimes[ncop++] = i;
     }
     SIM_ASSERT(ncop >= 1);
+    if (m->steal_wait_p >= 0) { /* back from usleep(3): take that runnext if it is still there */
+        sim_p *p2 = &s->allp[m->steal_wait_p];
+        m->steal_wait_p = -1;
+        int32_t gi = p2->status != SIM_PIDLE ? sim_runqsteal(s, pp, p2, true) : -1;
+        if (gi >= 0) return gi;
+    }
     for (int i = 0; i < SIM_STEAL_TRIES; i++) {
         bool last = i == SIM_STEAL_TRIES - 1;
         uint32_t r = sim_choose(s, SIM_CHOICE_STEAL_ORDER, n * ncop,
@@ -722,6 +737,10 @@ static int32_t sim_stealwork(sim_sched *s, sim_m *m, sim_p *pp) {
                 if (gi >= 0) return gi;
             }
             if (p2->status == SIM_PIDLE) continue; /* idlepMask */
+            if (last && p2->status == SIM_PRUNNING && p2->runqhead == p2->runqtail && p2->runnext >= 0) {
+                m->steal_wait_p = p2->id; /* usleep(3), then look again */
+                return SIM_STEAL_USLEEP;
+            }
             int32_t gi = sim_runqsteal(s, pp, p2, last);
             if (gi >= 0) return gi;
         }
@@ -776,6 +795,10 @@ static int32_t sim_findrunnable(sim_sched *s, sim_m *m, bool *inherit_time, cons
         if (m->spinning || 2 * s->nmspinning < s->nprocs - s->npidle) {
             if (!m->spinning) sim_becomespinning(s, m, "findRunnable: nothing local or global, spin to steal");
             gi = sim_stealwork(s, m, pp);
+            if (gi == SIM_STEAL_USLEEP) { /* still spinning, still holding the P */
+                m->when_ns += SIM_RUNNEXT_STEAL_WAIT_NS;
+                return -1;
+            }
             if (gi >= 0) {
                 *why = "findRunnable: stealWork";
                 return gi;
@@ -857,14 +880,19 @@ static void sim_startlockedm(sim_sched *s, sim_m *m, int32_t gi) {
     }
     sim_ev_why(s, o, "startlockedm: wake the M the G is locked to");
     sim_acquirep(s, lm, pp, "startlockedm: the locked M takes the P");
+    lm->locked_handoff = 1; /* it runs gi when it wakes: stoplockedm returns, execute */
     sim_m_activate(s, lm, SIM_M_SCHEDULE, lm->when_ns);
-    sim_execute(s, lm, gi, false, "startlockedm: the locked G runs on its own M");
     sim_stopm(s, m);
 }
 
 void sim_schedule(sim_sched *s, sim_m *m) {
     SIM_ASSERT(m->curg < 0);
     SIM_ASSERT(m->p >= 0);
+    if (m->lockedg >= 0 && m->locked_handoff) { /* woken by startlockedm */
+        m->locked_handoff = 0;
+        sim_execute(s, m, m->lockedg, false, "startlockedm: the locked G runs on its own M");
+        return;
+    }
     if (m->lockedg >= 0) { /* the M's locked G parked: this M runs nothing else */
         sim_stoplockedm(s, m);
         return;

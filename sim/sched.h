@@ -193,6 +193,8 @@ typedef struct sim_m {
     uint32_t locked_ext;      /* m.lockedExt: nested LockOSThread calls */
     int32_t link;             /* next idle M */
     int64_t when_ns;          /* virtual time of its next step (when not idle) */
+    int32_t steal_wait_p;     /* runqgrab's usleep(3) before taking this P's runnext, or -1 */
+    int32_t locked_handoff;   /* startlockedm handed it its locked G: run it when it wakes */
 } sim_m;
 
 typedef struct sim_hchan sim_hchan;
