@@ -68,6 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             viz_event_describe(&m, i, buf, sizeof buf);
             int32_t rows[8];
             viz_stack_at(&ix, m.ev[i].g, i, rows, 8);
+            viz_gnow now;
+            if (viz_g_state_at(&ix, m.ev[i].g, i, &now) == VIZ_G_ALIVE && now.state == VIZ_S_NONE) __builtin_trap();
         }
         viz_rq_free(&rq);
         viz_index_free(&ix);

@@ -667,6 +667,485 @@ START_TEST(layout_folds_tiny_spans) {
 }
 END_TEST
 
+/* [SECTION] exact states at an event (several events share an instant) */
+
+/* The goroutine panel's lines (texts inside r_side) joined by '|'. */
+static void t_side_text(char *out, size_t size) {
+    size_t n = 0;
+    out[0] = 0;
+    for (int64_t i = 0; i < t_dl.count; i++) {
+        const viz_draw *d = &t_dl.items[i];
+        if (d->type != VIZ_D_TEXT || d->x < t_v.r_side.x || d->y < t_v.r_side.y || d->y >= t_v.r_side.y + t_v.r_side.h)
+            continue;
+        n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%.*s|", (int)d->text_len, t_dl.text + d->text_off);
+        if (n >= size) break;
+    }
+}
+
+START_TEST(state_exact_at_shared_instant) {
+    /* At t=700: #23 G2 returns, #24 G2 exits, #25-26 G1 starts. Just after #23, G2 still
+     * runs and G1 is still runnable, although a lookup by time finds G2 gone and G1
+     * running. */
+    viz_gnow now;
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 2, 23, &now), VIZ_G_ALIVE);
+    ck_assert_int_eq(now.state, VIZ_S_RUNNING);
+    ck_assert_int_eq(now.p, 0);
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 2, 24, &now), VIZ_G_DEAD);
+    ck_assert_int_eq(now.ev, 24);
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 1, 23, &now), VIZ_G_ALIVE);
+    ck_assert_int_eq(now.state, VIZ_S_RUNNABLE);
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 1, 26, &now), VIZ_G_ALIVE);
+    ck_assert_int_eq(now.state, VIZ_S_RUNNING);
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 1, 12, &now), VIZ_G_ALIVE);
+    ck_assert_int_eq(now.state, VIZ_S_WAITING);
+    ck_assert_str_eq(viz_str(&t_m, now.label), "chan receive");
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 3, 8, NULL), VIZ_G_UNBORN); /* created by #9 */
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 3, 9, NULL), VIZ_G_ALIVE);
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 3, 29, &now), VIZ_G_ALIVE); /* never destroyed */
+    ck_assert_int_eq(now.state, VIZ_S_RUNNABLE);
+    ck_assert_int_eq(viz_g_state_at(&t_ix, 1, -1, NULL), VIZ_G_UNBORN);
+    /* The goroutine panel says the same. */
+    char text[4096];
+    t_lay(1400, 800);
+    t_v.cur = 23;
+    t_v.sel_g = 2;
+    ck_assert_int_eq(viz_layout(&t_ix, &t_v, &t_rq, &t_dl), 0);
+    t_side_text(text, sizeof text);
+    ck_assert_msg(strstr(text, "running on P0") != NULL && strstr(text, "dead") == NULL, "%s", text);
+    t_v.cur = 24;
+    ck_assert_int_eq(viz_layout(&t_ix, &t_v, &t_rq, &t_dl), 0);
+    t_side_text(text, sizeof text);
+    ck_assert_msg(strstr(text, "dead (exited at #24)") != NULL, "%s", text);
+    t_unlay();
+}
+END_TEST
+
+/* [SECTION] time labels */
+
+START_TEST(time_formats_exact_and_by_step) {
+    static const struct {
+        int64_t ns;
+        const char *want;
+    } exact[] = {{0, "0ns"},           {850, "850ns"},         {4200, "4.2\xc2\xb5s"},
+                 {1000840, "1.00084ms"}, {3000000000, "3s"}, {1500000001, "1.500000001s"},
+                 {-2500, "-2.5\xc2\xb5s"}};
+    char buf[64];
+    for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++) {
+        viz_fmt_ns_exact(exact[k].ns, buf, sizeof buf);
+        ck_assert_str_eq(buf, exact[k].want);
+    }
+    viz_fmt_ns_step(1000400, 100, buf, sizeof buf);
+    ck_assert_str_eq(buf, "1.0004ms");
+    viz_fmt_ns_step(1000500, 500, buf, sizeof buf);
+    ck_assert_str_eq(buf, "1.0005ms");
+    viz_fmt_ns_step(2000000, 1000000, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2ms");
+    viz_fmt_ns_step(1500, 500, buf, sizeof buf);
+    ck_assert_str_eq(buf, "1.5\xc2\xb5s");
+    viz_fmt_ns_step(1500000, 100000, buf, sizeof buf);
+    ck_assert_str_eq(buf, "1.5ms");
+}
+END_TEST
+
+/* Zoomed to 800 ns near 1 ms (chan_handoff's wake-up): the ruler's labels all differ and
+ * the event bar gives the event's time to the nanosecond. */
+START_TEST(ruler_labels_differ_when_zoomed) {
+    char text[2048];
+    snprintf(text, sizeof text,
+             "%s\n{\"i\":0,\"t\":0,\"ev\":\"ProcStart\",\"m\":0,\"p\":0}\n"
+             "{\"i\":1,\"t\":0,\"ev\":\"GoCreate\",\"g\":0,\"new_g\":1,\"fn\":\"main.main\"}\n"
+             "{\"i\":2,\"t\":1000840,\"ev\":\"GoStart\",\"m\":0,\"p\":0,\"g\":1}\n"
+             "{\"ev\":\"Footer\",\"t\":1024340}\n",
+             t_lines[0]);
+    viz_model m;
+    viz_index ix;
+    viz_error err;
+    ck_assert_int_eq(viz_load_mem(&m, text, strlen(text), &err), 0);
+    ck_assert_int_eq(viz_index_build(&ix, &m), 0);
+    const int32_t widths[3] = {1600, 1000, 700};
+    for (int w = 0; w < 3; w++) {
+        viz_view v;
+        viz_drawlist dl;
+        viz_rq rq;
+        ck_assert_int_eq(viz_view_init(&v, &ix, widths[w], 900, 1, 9, 17), 0);
+        viz_drawlist_init(&dl);
+        viz_rq_init(&rq);
+        v.v0_ns = 1000400;
+        v.v1_ns = 1001200;
+        v.cur = 2;
+        ck_assert_int_eq(viz_layout(&ix, &v, &rq, &dl), 0);
+        char labels[64][32];
+        int n = 0, bar = 0;
+        for (int64_t i = 0; i < dl.count; i++) {
+            const viz_draw *d = &dl.items[i];
+            if (d->type != VIZ_D_TEXT) continue;
+            const char *s = dl.text + d->text_off;
+            if (d->y >= v.r_event.y && strstr(s, "t=1.00084ms") != NULL) bar = 1;
+            if (d->y < v.r_ruler.y || d->y >= v.r_ruler.y + v.r_ruler.h || d->x < v.r_ruler.x ||
+                d->x >= v.r_ruler.x + v.r_ruler.w || n == 64)
+                continue;
+            snprintf(labels[n++], sizeof labels[0], "%.*s", (int)d->text_len, s);
+        }
+        ck_assert_msg(bar, "the event bar gives t=1.00084ms (width %d)", widths[w]);
+        ck_assert_msg(n >= (widths[w] >= 1000 ? 3 : 1), "width %d: %d labels (%s, %s)", widths[w], n, labels[0],
+                      n > 1 ? labels[1] : "");
+        for (int a = 0; a < n; a++)
+            for (int b = a + 1; b < n; b++)
+                ck_assert_msg(strcmp(labels[a], labels[b]) != 0, "width %d: label %d and %d are both %s", widths[w],
+                              a, b, labels[a]);
+        /* Each label fits before the next tick (no overlap). */
+        for (int64_t i = 0, prev_end = -1; i < dl.count; i++) {
+            const viz_draw *d = &dl.items[i];
+            if (d->type != VIZ_D_TEXT || d->y < v.r_ruler.y || d->y >= v.r_ruler.y + v.r_ruler.h || d->x < v.r_ruler.x ||
+                d->x >= v.r_ruler.x + v.r_ruler.w)
+                continue;
+            ck_assert_msg(d->x > prev_end, "width %d: %.*s at x=%d overlaps the label before (to x=%d)", widths[w],
+                          (int)d->text_len, dl.text + d->text_off, d->x, (int)prev_end);
+            prev_end = d->x + d->w;
+        }
+        viz_drawlist_free(&dl);
+        viz_rq_free(&rq);
+        viz_view_free(&v);
+    }
+    viz_index_free(&ix);
+    viz_model_free(&m);
+}
+END_TEST
+
+/* [SECTION] every kind of the format */
+
+/* One line of each kind the fixture lacks, from docs/schedule-format.md's examples. */
+static const char *const t_kind_lines[] = {
+    "\"ev\":\"ProcIdle\",\"p\":1,\"why\":\"handoffp: no work for the P, it goes idle\"",
+    "\"ev\":\"ProcSteal\",\"p\":0,\"m\":1,\"why\":\"retake: in a syscall with work queued on its P\"",
+    "\"ev\":\"MPoll\",\"m\":0,\"p\":-1,\"until\":102250,\"why\":\"findRunnable: no work\"",
+    "\"ev\":\"MExit\",\"m\":2,\"p\":-1,\"why\":\"goexit0: a G exiting while locked kills its M\"",
+    "\"ev\":\"Sysmon\",\"m\":1,\"action\":\"sleep\",\"why\":\"sysmon: every P is idle\"",
+    "\"ev\":\"Preempt\",\"p\":0,\"m\":0,\"g\":4,\"async\":true,\"at\":11241000,\"why\":\"preemptone\"",
+    "\"ev\":\"GoSyscallBegin\",\"m\":0,\"p\":0,\"g\":2,\"file\":\"s.c\",\"line\":17,\"dur\":500000,\"blocking\":false",
+    "\"ev\":\"GoSyscallEnd\",\"m\":0,\"p\":0,\"g\":2,\"why\":\"exitsyscallfast: reacquired the P it had\"",
+    "\"ev\":\"GoSyscallEndBlocked\",\"m\":0,\"p\":-1,\"g\":1,\"why\":\"exitsyscall0: no P\"",
+    "\"ev\":\"GoLeak\",\"g\":2,\"reason\":\"chan receive\",\"why\":\"leakcheck: still blocked after main returned\"",
+    "\"ev\":\"MainReturn\",\"m\":0,\"p\":0,\"g\":1,\"why\":\"runtime.main: main.main returned\"",
+    "\"ev\":\"LockOSThread\",\"m\":0,\"p\":0,\"g\":1,\"file\":\"l.c\",\"line\":20,\"locked\":1",
+    "\"ev\":\"UnlockOSThread\",\"m\":0,\"p\":0,\"g\":1,\"file\":\"l.c\",\"line\":22,\"locked\":0",
+    "\"ev\":\"Select\",\"g\":5,\"op\":\"selectgo\",\"cases\":3,\"has_default\":false,\"chosen\":2,\"dir\":\"recv\","
+    "\"chan\":\"0xc000010040\",\"ok\":true,\"blocked\":false,\"pollorder\":[1,2,0]",
+    "\"ev\":\"Select\",\"g\":1,\"op\":\"selectnbrecv\",\"cases\":1,\"has_default\":true,\"chosen\":-1,"
+    "\"dir\":\"default\",\"blocked\":false,\"pollorder\":[0]",
+    "\"ev\":\"VarNew\",\"g\":1,\"var\":\"i\",\"addr\":\"0xc000010060\",\"value\":0",
+    "\"ev\":\"VarStore\",\"g\":2,\"var\":\"i\",\"addr\":\"0xc000010060\",\"value\":5,\"atomic\":true",
+    "\"ev\":\"TimerArm\",\"timer\":\"0xc000010260\",\"p\":0,\"when\":229350,\"kind\":\"sleep\",\"g\":1",
+    "\"ev\":\"TimerFire\",\"timer\":\"0xc000010260\",\"p\":0,\"when\":229350,\"kind\":\"sleep\",\"g\":1",
+    "\"ev\":\"MutexLock\",\"g\":3,\"mutex\":\"0xc000010000\",\"how\":\"slow\",\"state\":1,\"starving\":false,"
+    "\"waiters\":0,\"waited_ns\":200,\"spins\":2",
+    "\"ev\":\"MutexStarving\",\"g\":2,\"mutex\":\"0xc000010000\",\"starving\":true,\"state\":21,\"waited_ns\":1585180",
+    "\"ev\":\"MutexUnlock\",\"g\":1,\"mutex\":\"0xc000010000\",\"state\":0,\"waiters\":0,\"handoff\":false",
+    "\"ev\":\"RWMutexLock\",\"g\":5,\"rwmutex\":\"0xc000010030\",\"mode\":\"r\",\"how\":\"fast\",\"reader_count\":1,"
+    "\"reader_wait\":0",
+    "\"ev\":\"RWMutexUnlock\",\"g\":5,\"rwmutex\":\"0xc000010030\",\"mode\":\"r\",\"reader_count\":0,\"reader_wait\":0",
+    "\"ev\":\"WaitGroupAdd\",\"g\":1,\"waitgroup\":\"0xc000010010\",\"delta\":4,\"counter\":4,\"waiters\":0",
+    "\"ev\":\"WaitGroupWait\",\"g\":1,\"waitgroup\":\"0xc000010010\",\"blocked\":true,\"counter\":0",
+    "\"ev\":\"CondWait\",\"g\":5,\"cond\":\"0xc000010060\",\"ticket\":0",
+    "\"ev\":\"CondNotify\",\"g\":1,\"cond\":\"0xc000010060\",\"all\":false,\"woken\":1,\"notify\":1,\"wait\":4",
+    "\"ev\":\"OnceDo\",\"g\":5,\"once\":\"0xc000010050\",\"ran\":true",
+    "\"ev\":\"ContextNew\",\"g\":1,\"ctx\":\"0xc000010010\",\"kind\":\"value\",\"parent\":\"0xc000010000\",\"key\":1,"
+    "\"value\":4217",
+    "\"ev\":\"ContextCancel\",\"g\":1,\"ctx\":\"0xc000010010\",\"err\":\"context canceled\",\"children\":3",
+    "\"ev\":\"Race\",\"g\":2,\"addr\":\"0xc000010060\",\"var\":\"i\",\"access\":\"read\",\"prev_g\":1,"
+    "\"prev_access\":\"write\",\"count\":1",
+    "\"ev\":\"Decision\",\"kind\":\"mwake\",\"n\":16,\"choice\":3,\"why\":\"startm\",\"key\":\"P1\",\"pick\":\"250 ns\"",
+    "\"ev\":\"Decision\",\"kind\":\"tie\",\"n\":2,\"choice\":1,\"why\":\"tie\",\"cands\":[\"main\",\"sysmon\"],"
+    "\"pick\":\"sysmon\"",
+    "\"ev\":\"Decision\",\"kind\":\"steal_order\",\"n\":8,\"choice\":6,\"why\":\"stealWork\",\"key\":\"P1\","
+    "\"pick\":\"start P2 stride 3\"",
+};
+/* What each description must say (a piece of it), in the same order. */
+static const char *const t_kind_words[] = {
+    "ProcIdle: P1 goes idle",
+    "ProcSteal: sysmon (M1) retakes P0",
+    "MPoll: M0 blocks in netpoll until the next timer at 102.25\xc2\xb5s",
+    "MExit: M2 exits",
+    "Sysmon (M1): every P is idle",
+    "Preempt: G4 async on P0/M0 (sysmon: running over 10ms), SIGURG lands at 11.241ms",
+    "GoSyscallBegin: G2 enters a syscall for 500\xc2\xb5s on P0/M0, P0 stays in _Psyscall",
+    "GoSyscallEnd: G2 returns from its syscall, runs on P0/M0",
+    "GoSyscallEndBlocked: G1 returns from its syscall with no P",
+    "GoLeak: G2 leaked, blocked [chan receive]",
+    "MainReturn: main.main returned",
+    "LockOSThread: G1 wired to M0 (lockedExt 1)",
+    "UnlockOSThread: G1 and M0 are free again",
+    "Select: G5 selectgo, 3 cases, polls [1,2,0]: case 2 (recv, chan 0xc000010040) ready",
+    "Select: G1 selectnbrecv, 1 case + default, polls [0]: no case ready, default",
+    "VarNew: G1 i = 0",
+    "VarStore: G2 i = 5 (atomic)",
+    "TimerArm: sleep timer 0xc000010260 of G1 armed on P0, due at 229.35\xc2\xb5s",
+    "TimerFire: P0 runs sleep timer 0xc000010260 of G1",
+    "MutexLock: G3 locks mutex 0xc000010000 slow after 2 spins, waited 200ns",
+    "MutexStarving: mutex 0xc000010000 enters starvation mode (G2 waited 1.58518ms)",
+    "MutexUnlock: G1 unlocks mutex 0xc000010000",
+    "RWMutexLock: G5 RLock rwmutex 0xc000010030, fast (readerCount 1",
+    "RWMutexUnlock: G5 RUnlock rwmutex 0xc000010030",
+    "WaitGroupAdd: G1 Add(4) on waitgroup 0xc000010010: counter 4",
+    "WaitGroupWait: G1 Wait on waitgroup 0xc000010010 returns (counter 0) after blocking",
+    "CondWait: G5 waits on cond 0xc000010060 (ticket 0)",
+    "CondNotify: G1 Signal on cond 0xc000010060 wakes 1",
+    "OnceDo: G5 Once.Do on 0xc000010050: ran the function",
+    "ContextNew: G1 WithValue ctx 0xc000010010 (parent 0xc000010000, key 1 = 4217)",
+    "ContextCancel: G1 cancels ctx 0xc000010010: context canceled (3 children)",
+    "Race #1: G2 read of i @0xc000010060 races with G1's earlier write",
+    "Decision mwake: P1's M runs after 250 ns (choice 3 of 16)",
+    "Decision tie: sysmon steps first (choice 1 of 2: main, sysmon)",
+    "Decision steal_order: P1 steals, start P2 stride 3 (choice 6 of 8)",
+};
+enum { T_KINDS = sizeof t_kind_lines / sizeof t_kind_lines[0] };
+
+static char *t_kinds_text(void) {
+    size_t cap = 16384, n = 0;
+    char *s = malloc(cap);
+    n += (size_t)snprintf(s + n, cap - n, "%s\n", t_lines[0]);
+    for (int k = 0; k < T_KINDS; k++)
+        n += (size_t)snprintf(s + n, cap - n, "{\"i\":%d,\"t\":%d,%s}\n", k, 100 * k, t_kind_lines[k]);
+    n += (size_t)snprintf(s + n, cap - n, "{\"ev\":\"Footer\",\"counts\":{\"events\":%d}}\n", T_KINDS);
+    ck_assert_uint_lt(n, cap);
+    return s;
+}
+
+START_TEST(kinds_known_and_described) {
+    ck_assert_int_eq(T_KINDS, (int)(sizeof t_kind_words / sizeof t_kind_words[0]));
+    char *s = t_kinds_text();
+    viz_model m;
+    viz_error err;
+    ck_assert_msg(viz_load_mem(&m, s, strlen(s), &err) == 0, "line %lld %s: %s", (long long)err.line, err.field,
+                  err.msg);
+    for (int k = 0; k < T_KINDS; k++) {
+        char buf[512];
+        ck_assert_int_ne(m.ev[k].kind, VIZ_EV_UNKNOWN);
+        viz_event_describe(&m, k, buf, sizeof buf);
+        ck_assert_msg(strstr(buf, t_kind_words[k]) != NULL, "event %d: \"%s\" lacks \"%s\"", k, buf, t_kind_words[k]);
+    }
+    /* The parallel loader's merge shifts the rows and re-interns their strings. */
+    for (int chunks = 2; chunks <= 7; chunks++) {
+        viz_model c;
+        ck_assert_int_eq(viz_load_mem_chunks(&c, s, strlen(s), chunks, 1, &err), 0);
+        ck_assert_int_eq(c.ev_count, m.ev_count);
+        for (int64_t i = 0; i < m.ev_count; i++) {
+            char a[512], b[512];
+            viz_event_describe(&m, i, a, sizeof a);
+            viz_event_describe(&c, i, b, sizeof b);
+            ck_assert_str_eq(a, b);
+        }
+        viz_model_free(&c);
+    }
+    /* A known kind's fields are typed. */
+    viz_model bad;
+    static const char *const wrong[] = {
+        "\"ev\":\"MutexLock\",\"g\":3,\"mutex\":7",
+        "\"ev\":\"Select\",\"g\":5,\"pollorder\":\"1,2\"",
+        "\"ev\":\"Decision\",\"kind\":\"tie\",\"n\":2,\"choice\":1,\"cands\":[1,2]",
+        "\"ev\":\"MPoll\",\"m\":0,\"until\":\"soon\"",
+        "\"ev\":\"TimerArm\",\"p\":0,\"when\":5",
+    };
+    static const char *const field[] = {"mutex", "pollorder", "cands", "until", "timer"};
+    for (size_t k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s\n{\"i\":0,\"t\":0,%s}\n{\"ev\":\"Footer\"}\n", t_lines[0], wrong[k]);
+        ck_assert_int_eq(viz_load_mem(&bad, text, strlen(text), &err), -1);
+        ck_assert_int_eq(err.line, 2);
+        ck_assert_str_eq(err.field, field[k]);
+    }
+    viz_model_free(&m);
+    free(s);
+}
+END_TEST
+
+/* Every kind docs/schedule-format.md lists is known to the loader, by its name. */
+START_TEST(kinds_of_the_format_doc) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/docs/schedule-format.md", GMPSIM_SOURCE_DIR);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[2048];
+    int in_table = 0, names = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "| group | kinds |", 17) == 0) {
+            in_table = 1;
+            continue;
+        }
+        if (!in_table) continue;
+        if (line[0] != '|') break;
+        if (strncmp(line, "|---", 4) == 0) continue;
+        char *kinds = strchr(line + 1, '|');
+        ck_assert_ptr_nonnull(kinds);
+        for (char *tok = strtok(kinds + 1, ", |\n"); tok != NULL; tok = strtok(NULL, ", |\n")) {
+            ck_assert_msg(viz_kind_of(tok) != VIZ_EV_UNKNOWN, "%s is not known to the viewer", tok);
+            names++;
+        }
+    }
+    fclose(f);
+    ck_assert_int_eq(names, VIZ_EV_KIND_COUNT - 1); /* 57: every kind, each once */
+}
+END_TEST
+
+/* Ms: waking from MStart to its runs_at (not spinning yet), blocked in netpoll after MPoll. */
+START_TEST(index_m_waking_and_netpoll) {
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%s\n"
+             "{\"i\":0,\"t\":0,\"ev\":\"ProcStart\",\"m\":0,\"p\":0}\n"
+             "{\"i\":1,\"t\":0,\"ev\":\"GoCreate\",\"g\":0,\"new_g\":1,\"fn\":\"main.main\"}\n"
+             "{\"i\":2,\"t\":0,\"ev\":\"GoStart\",\"m\":0,\"p\":0,\"g\":1}\n"
+             "{\"i\":3,\"t\":100,\"ev\":\"MStart\",\"m\":1,\"p\":1,\"new\":false,\"spinning\":true,\"runs_at\":1000}\n"
+             "{\"i\":4,\"t\":100,\"ev\":\"ProcStart\",\"m\":1,\"p\":1}\n"
+             "{\"i\":5,\"t\":300,\"ev\":\"GoBlock\",\"m\":0,\"p\":0,\"g\":1,\"reason\":\"sleep\"}\n"
+             "{\"i\":6,\"t\":300,\"ev\":\"ProcStop\",\"m\":0,\"p\":0}\n"
+             "{\"i\":7,\"t\":300,\"ev\":\"MPoll\",\"m\":0,\"p\":-1,\"until\":5000}\n"
+             "{\"i\":8,\"t\":2000,\"ev\":\"ProcStop\",\"m\":1,\"p\":1}\n"
+             "{\"i\":9,\"t\":2000,\"ev\":\"MSpin\",\"m\":1,\"p\":-1,\"spinning\":false}\n"
+             "{\"i\":10,\"t\":2000,\"ev\":\"MStop\",\"m\":1,\"p\":-1}\n"
+             "{\"i\":11,\"t\":2500,\"ev\":\"MStart\",\"m\":1,\"p\":-1,\"new\":false,\"runs_at\":9000}\n"
+             "{\"i\":12,\"t\":5000,\"ev\":\"ProcStart\",\"m\":0,\"p\":0}\n"
+             "{\"i\":13,\"t\":5000,\"ev\":\"GoUnblock\",\"g\":1}\n"
+             "{\"i\":14,\"t\":5000,\"ev\":\"GoStart\",\"m\":0,\"p\":0,\"g\":1}\n"
+             "{\"ev\":\"Footer\",\"t\":6000}\n",
+             t_lines[0]);
+    viz_model m;
+    viz_index ix;
+    viz_error err;
+    ck_assert_int_eq(viz_load_mem(&m, text, strlen(text), &err), 0);
+    ck_assert_int_eq(viz_index_build(&ix, &m), 0);
+    static const struct {
+        int32_t mm;
+        int64_t t;
+        int state;
+    } want[] = {
+        {1, 50, VIZ_S_NONE},     {1, 100, VIZ_S_WAKING}, {1, 999, VIZ_S_WAKING},  {1, 1000, VIZ_S_SPINNING},
+        {1, 1999, VIZ_S_SPINNING}, {1, 2200, VIZ_S_NONE}, {1, 2500, VIZ_S_WAKING}, {1, 6000, VIZ_S_WAKING},
+        {0, 200, VIZ_S_RUNNING}, {0, 300, VIZ_S_POLL},   {0, 4999, VIZ_S_POLL},   {0, 5000, VIZ_S_RUNNING},
+    };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        int64_t sp = viz_span_at(&ix, ix.m_lane0 + want[k].mm, want[k].t);
+        int st = sp >= 0 ? ix.spans[sp].state : VIZ_S_NONE;
+        ck_assert_msg(st == want[k].state, "M%d at %lld: state %d, expected %d", want[k].mm, (long long)want[k].t, st,
+                      want[k].state);
+    }
+    /* The P is held while its M wakes up. */
+    int64_t sp = viz_span_at(&ix, ix.p_lane0 + 1, 500);
+    ck_assert_int_ge(sp, 0);
+    ck_assert_int_eq(ix.spans[sp].state, VIZ_S_HELD);
+    viz_index_free(&ix);
+    viz_model_free(&m);
+}
+END_TEST
+
+/* Every golden schedule: each kind known and described; at the last event the
+ * goroutines that did not exit are alive in their last state (the leaked ones too),
+ * and a goroutine is dead exactly from its GoDestroy. */
+START_TEST(golden_kinds_and_end_states) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/scenarios/golden", GMPSIM_SOURCE_DIR);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "ls '%s'/*.jsonl", dir);
+    FILE *ls = popen(cmd, "r");
+    ck_assert_ptr_nonnull(ls);
+    char path[1200];
+    int files = 0, leaks = 0;
+    int seen[VIZ_EV_KIND_COUNT] = {0};
+    while (fgets(path, sizeof path, ls) != NULL) {
+        path[strcspn(path, "\n")] = 0;
+        viz_model m;
+        viz_index ix;
+        viz_error err;
+        ck_assert_msg(viz_load_file(&m, path, &err) == 0, "%s:%lld: %s: %s", path, (long long)err.line, err.field,
+                      err.msg);
+        ck_assert_int_eq(viz_index_build(&ix, &m), 0);
+        for (int64_t i = 0; i < m.ev_count; i++) {
+            const viz_event *e = &m.ev[i];
+            char buf[512];
+            viz_event_describe(&m, i, buf, sizeof buf);
+            ck_assert_msg(e->kind != VIZ_EV_UNKNOWN, "%s: event %lld: %s", path, (long long)i, buf);
+            ck_assert_msg(buf[0] != 0 && strstr(buf, "not known") == NULL, "%s: event %lld: %s", path, (long long)i, buf);
+            seen[e->kind] = 1;
+            viz_gnow now;
+            if (e->kind == VIZ_EV_GO_DESTROY) {
+                ck_assert_int_eq(viz_g_state_at(&ix, e->g, i, NULL), VIZ_G_DEAD);
+                ck_assert_int_eq(viz_g_state_at(&ix, e->g, i - 1, NULL), VIZ_G_ALIVE);
+            }
+            if (e->kind == VIZ_EV_GO_LEAK) {
+                leaks++;
+                ck_assert_int_eq(viz_g_state_at(&ix, e->g, m.ev_count - 1, &now), VIZ_G_ALIVE);
+                const char *reason = viz_str(&m, e->aux);
+                if (strcmp(reason, "running") == 0) ck_assert_int_eq(now.state, VIZ_S_RUNNING);
+                else if (strcmp(reason, "runnable") == 0) ck_assert_int_eq(now.state, VIZ_S_RUNNABLE);
+                else if (strcmp(reason, "syscall") == 0) ck_assert_int_eq(now.state, VIZ_S_SYSCALL);
+                else {
+                    ck_assert_int_eq(now.state, VIZ_S_WAITING);
+                    ck_assert_str_eq(viz_str(&m, now.label), reason);
+                }
+            }
+        }
+        for (int32_t l = ix.g_lane0; l < ix.lane_count; l++) {
+            const viz_lane *ln = &ix.lanes[l];
+            int st = viz_g_state_at(&ix, ln->id, m.ev_count - 1, NULL);
+            if (ln->create_ev >= 0)
+                ck_assert_msg(st == (ln->destroy_ev >= 0 ? VIZ_G_DEAD : VIZ_G_ALIVE), "%s: G%d at the end: %d", path,
+                              ln->id, st);
+        }
+        viz_index_free(&ix);
+        viz_model_free(&m);
+        files++;
+    }
+    pclose(ls);
+    ck_assert_int_ge(files, 100);
+    ck_assert_int_ge(leaks, 1);
+    ck_assert(seen[VIZ_EV_SELECT] && seen[VIZ_EV_MUTEX_LOCK] && seen[VIZ_EV_DECISION] && seen[VIZ_EV_M_POLL]);
+}
+END_TEST
+
+/* The goroutine panel at the end of failing runs: blocked goroutines are not dead. */
+START_TEST(panel_at_the_end_of_failing_runs) {
+    static const char *const files[] = {"deadlock-p4-s1", "closed_send_panic-p4-s1", "grpc_660-shrunk"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/scenarios/golden/%s.jsonl", GMPSIM_SOURCE_DIR, files[f]);
+        viz_model m;
+        viz_index ix;
+        viz_error err;
+        ck_assert_int_eq(viz_load_file(&m, path, &err), 0);
+        ck_assert_int_eq(viz_index_build(&ix, &m), 0);
+        viz_view v;
+        viz_drawlist dl;
+        viz_rq rq;
+        ck_assert_int_eq(viz_view_init(&v, &ix, 1600, 900, 1, 9, 17), 0);
+        viz_drawlist_init(&dl);
+        viz_rq_init(&rq);
+        v.cur = m.ev_count - 1;
+        for (int32_t l = ix.g_lane0; l < ix.lane_count; l++) {
+            v.sel_g = ix.lanes[l].id;
+            ck_assert_int_eq(viz_layout(&ix, &v, &rq, &dl), 0);
+            int alive = ix.lanes[l].destroy_ev < 0, said_dead = 0, said_state = 0, k = 0;
+            for (int64_t i = 0; i < dl.count; i++) {
+                const viz_draw *d = &dl.items[i];
+                if (d->type != VIZ_D_TEXT || d->x < v.r_side.x || d->y < v.r_side.y) continue;
+                if (k++ != 1) continue; /* the name in the header bar, then the state line */
+                const char *s = dl.text + d->text_off;
+                if (strncmp(s, "dead", 4) == 0 || strstr(s, "not alive") != NULL) said_dead = 1;
+                if (strncmp(s, "waiting: ", 9) == 0 || strncmp(s, "running on", 10) == 0 || strncmp(s, "runnable", 8) == 0)
+                    said_state = 1;
+            }
+            ck_assert_msg(!alive || (!said_dead && said_state), "%s: G%d at the last event: dead %d, state %d", files[f],
+                          ix.lanes[l].id, said_dead, said_state);
+            ck_assert_msg(alive || said_dead, "%s: G%d exited but the panel does not say so", files[f], ix.lanes[l].id);
+        }
+        viz_drawlist_free(&dl);
+        viz_rq_free(&rq);
+        viz_view_free(&v);
+        viz_index_free(&ix);
+        viz_model_free(&m);
+    }
+}
+END_TEST
+
 /* [SECTION] every scenario's real schedule */
 
 static const char *t_check_what = "?"; /* the schedule being checked, for messages */
@@ -765,10 +1244,18 @@ Suite *viz_suite(void) {
     tcase_add_test(tc, layout_and_hit);
     tcase_add_test(tc, layout_clip_hides_hits);
     tcase_add_test(tc, layout_folds_tiny_spans);
+    tcase_add_test(tc, state_exact_at_shared_instant);
+    tcase_add_test(tc, time_formats_exact_and_by_step);
+    tcase_add_test(tc, ruler_labels_differ_when_zoomed);
+    tcase_add_test(tc, kinds_known_and_described);
+    tcase_add_test(tc, kinds_of_the_format_doc);
+    tcase_add_test(tc, index_m_waking_and_netpoll);
+    tcase_add_test(tc, panel_at_the_end_of_failing_runs);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real");
     tcase_set_timeout(real, 300);
     tcase_add_test(real, real_schedules);
+    tcase_add_test(real, golden_kinds_and_end_states);
     suite_add_tcase(s, real);
     return s;
 }

@@ -110,7 +110,7 @@ have_ids:;
         viz_lane *l = &ix->lanes[i];
         l->kind = i < ix->m_lane0 ? VIZ_LANE_P : i < ix->g_lane0 ? VIZ_LANE_M : VIZ_LANE_G;
         l->id = l->kind == VIZ_LANE_P ? i : l->kind == VIZ_LANE_M ? i - ix->m_lane0 : ids[i - ix->g_lane0];
-        l->create_ev = -1;
+        l->create_ev = l->destroy_ev = l->leak_ev = -1;
     }
     if (m->g_max < VIZ_GDIRECT_MAX && m->g_max <= 4 * u + 1024) { /* dense: a direct array */
         ix->gdirect_max = m->g_max;
@@ -151,10 +151,14 @@ typedef struct viz_builder {
     int32_t *p_curg, *p_m;    /* per P */
     uint8_t *p_sys;
     int32_t *m_curg, *m_p;    /* per M */
-    uint8_t *m_spin, *m_sys;
+    uint8_t *m_spin, *m_sys, *m_poll;
+    int64_t *m_wake;          /* per M: MStart's runs_at while it is still ahead, -1 */
+    uint32_t *m_wake_ev;      /* per M: that MStart */
+    int32_t *pend;            /* Ms with a runs_at ahead (few) */
+    int32_t pend_n, pend_cap;
     int32_t *g_p, *g_m;       /* per G (lane - g_lane0) */
     int32_t *g_top;           /* per G: top frame row */
-    int64_t *fev_fill, *cev_fill;
+    int64_t *fev_fill, *cev_fill, *gsev_fill;
     int64_t arrow_cap;
 } viz_builder;
 
@@ -209,10 +213,45 @@ static int viz_update_p(viz_builder *b, int32_t p, int64_t t, uint32_t ev) {
 static int viz_update_m(viz_builder *b, int32_t m, int64_t t, uint32_t ev) {
     if (m < 0 || m >= b->ix->m->m_count) return 0;
     uint8_t st = b->m_curg[m] >= 0 ? (b->m_sys[m] ? VIZ_S_SYSCALL : VIZ_S_RUNNING)
-                 : b->m_spin[m]    ? VIZ_S_SPINNING
-                 : b->m_p[m] >= 0  ? VIZ_S_SCHED
-                                   : VIZ_S_NONE;
+                 : b->m_wake[m] > t ? VIZ_S_WAKING /* started, but the OS has not run it yet */
+                 : b->m_spin[m]     ? VIZ_S_SPINNING
+                 : b->m_p[m] >= 0   ? VIZ_S_SCHED
+                 : b->m_poll[m]     ? VIZ_S_POLL
+                                    : VIZ_S_NONE;
     return viz_set(b, b->ix->m_lane0 + m, t, st, b->m_curg[m], 0, (int16_t)b->m_p[m], ev);
+}
+
+/* Ms whose runs_at has come by t (before the events at t): waking ends then. */
+static int viz_wake_due(viz_builder *b, int64_t t) {
+    for (int32_t j = 0; j < b->pend_n;) {
+        int32_t m = b->pend[j];
+        int64_t w = b->m_wake[m];
+        if (w >= 0 && w > t) {
+            j++;
+            continue;
+        }
+        b->pend[j] = b->pend[--b->pend_n];
+        if (w < 0) continue; /* stopped before it ran */
+        b->m_wake[m] = -1;
+        if (viz_update_m(b, m, w, b->m_wake_ev[m]) != 0) return -1;
+    }
+    return 0;
+}
+
+static int viz_wake_at(viz_builder *b, int32_t m, int64_t runs_at, int64_t t, uint32_t ev) {
+    int was = b->m_wake[m] >= 0;
+    b->m_wake[m] = runs_at > t ? runs_at : -1;
+    b->m_wake_ev[m] = ev;
+    if (b->m_wake[m] < 0 || was) return 0;
+    if (b->pend_n == b->pend_cap) {
+        int32_t cap = b->pend_cap ? b->pend_cap * 2 : 16;
+        int32_t *n = realloc(b->pend, (size_t)cap * sizeof *n);
+        if (n == NULL) return -1;
+        b->pend = n;
+        b->pend_cap = cap;
+    }
+    b->pend[b->pend_n++] = m;
+    return 0;
 }
 
 /* The G (dense index k) leaves its P and M. */
@@ -264,16 +303,38 @@ int viz_is_decision(const viz_event *e) {
 }
 
 /* Counting pass: frame events and copies per G, decisions; allocates the CSR arrays. */
+/* The goroutine whose state event e changes (see viz_index.gsev), or -1. */
+static int32_t viz_gstate_goid(const viz_event *e) {
+    switch ((viz_kind)e->kind) {
+    case VIZ_EV_GO_CREATE: return e->g2;
+    case VIZ_EV_GO_START:
+    case VIZ_EV_GO_STOP:
+    case VIZ_EV_GO_BLOCK:
+    case VIZ_EV_GO_UNBLOCK:
+    case VIZ_EV_GO_DESTROY:
+    case VIZ_EV_GO_SYSCALL_BEGIN:
+    case VIZ_EV_GO_SYSCALL_END:
+    case VIZ_EV_GO_SYSCALL_END_BLOCKED: return e->g;
+    default: return -1;
+    }
+}
+
 static int viz_index_count(viz_index *ix) {
     const viz_model *m = ix->m;
     int64_t n = ix->g_count;
     ix->fev_off = calloc((size_t)n + 1, sizeof *ix->fev_off);
     ix->cev_off = calloc((size_t)n + 1, sizeof *ix->cev_off);
-    if (ix->fev_off == NULL || ix->cev_off == NULL) return -1;
+    ix->gsev_off = calloc((size_t)n + 1, sizeof *ix->gsev_off);
+    if (ix->fev_off == NULL || ix->cev_off == NULL || ix->gsev_off == NULL) return -1;
     int64_t decisions = 0;
     for (int64_t i = 0; i < m->ev_count; i++) {
         const viz_event *e = &m->ev[i];
         if (viz_is_decision(e)) decisions++;
+        int32_t sg = viz_gstate_goid(e);
+        if (sg >= 1) {
+            int32_t l = viz_index_glane(ix, sg);
+            if (l >= 0) ix->gsev_off[l - ix->g_lane0 + 1]++;
+        }
         if (viz_is_frame_event(e)) {
             int32_t l = viz_index_glane(ix, e->g);
             if (l >= 0) ix->fev_off[l - ix->g_lane0 + 1]++;
@@ -287,7 +348,10 @@ static int viz_index_count(viz_index *ix) {
     for (int64_t k = 0; k < n; k++) {
         ix->fev_off[k + 1] += ix->fev_off[k];
         ix->cev_off[k + 1] += ix->cev_off[k];
+        ix->gsev_off[k + 1] += ix->gsev_off[k];
     }
+    ix->gsev = malloc((size_t)(ix->gsev_off[n] + 1) * sizeof *ix->gsev);
+    if (ix->gsev == NULL) return -1;
     ix->fev = malloc((size_t)(ix->fev_off[n] + 1) * sizeof *ix->fev);
     ix->fev_top = malloc((size_t)(ix->fev_off[n] + 1) * sizeof *ix->fev_top);
     ix->cev = malloc((size_t)(ix->cev_off[n] + 1) * sizeof *ix->cev);
@@ -322,13 +386,17 @@ static int viz_index_g_event(viz_builder *b, const viz_event *e, uint32_t i) {
         b->g_p[k] = e->p;
         b->g_m[k] = e->m;
         if (e->p >= 0) b->p_curg[e->p] = e->g;
-        if (e->m >= 0) b->m_curg[e->m] = e->g;
+        if (e->m >= 0) {
+            b->m_curg[e->m] = e->g;
+            b->m_poll[e->m] = 0;
+        }
         if (viz_update_p(b, e->p, e->t_ns, i) != 0 || viz_update_m(b, e->m, e->t_ns, i) != 0) return -1;
         return viz_set(b, gl, e->t_ns, VIZ_S_RUNNING, e->g, 0, e->p, i);
     case VIZ_EV_GO_STOP:
     case VIZ_EV_GO_BLOCK:
     case VIZ_EV_GO_DESTROY:
         if (k < 0) return 0;
+        if (e->kind == VIZ_EV_GO_DESTROY) ix->lanes[gl].destroy_ev = i;
         if (viz_release(b, k, e->g, e->t_ns, i) != 0) return -1;
         return viz_set(b, gl, e->t_ns,
                        e->kind == VIZ_EV_GO_STOP ? VIZ_S_RUNNABLE : e->kind == VIZ_EV_GO_BLOCK ? VIZ_S_WAITING
@@ -338,39 +406,39 @@ static int viz_index_g_event(viz_builder *b, const viz_event *e, uint32_t i) {
         if (k < 0) return 0;
         if (viz_set(b, gl, e->t_ns, VIZ_S_RUNNABLE, e->g, 0, -1, i) != 0) return -1;
         return viz_add_arrow(b, e, i, e->g2, e->g, VIZ_ARROW_UNBLOCK);
-    case VIZ_EV_UNKNOWN: {
-        uint32_t name = (uint32_t)e->x;
-        if (k < 0 || name == 0) return 0;
-        if (name == ix->s_syscall_begin) {
-            int32_t p = b->g_p[k] >= 0 ? b->g_p[k] : e->p, m = b->g_m[k] >= 0 ? b->g_m[k] : e->m;
-            if (p >= 0 && p < ix->m->p_count && b->p_curg[p] == e->g) b->p_sys[p] = 1;
-            if (m >= 0 && m < ix->m->m_count && b->m_curg[m] == e->g) b->m_sys[m] = 1;
-            if (viz_update_p(b, p, e->t_ns, i) != 0 || viz_update_m(b, m, e->t_ns, i) != 0) return -1;
-            return viz_set(b, gl, e->t_ns, VIZ_S_SYSCALL, e->g, 0, (int16_t)p, i);
-        }
-        if (name == ix->s_syscall_end) {
-            /* exitsyscall may come back on another P (its own was retaken): the event's. */
-            int32_t p = b->g_p[k], m = b->g_m[k];
-            if (p >= 0) b->p_sys[p] = 0;
-            if (m >= 0) b->m_sys[m] = 0;
-            if (e->p >= 0 && e->p < ix->m->p_count && e->p != p) {
-                if (viz_release(b, k, e->g, e->t_ns, i) != 0) return -1;
-                p = b->g_p[k] = e->p;
-                b->p_curg[p] = e->g;
-                if (m >= 0) {
-                    b->g_m[k] = m;
-                    b->m_curg[m] = e->g;
-                }
-            }
-            if (viz_update_p(b, p, e->t_ns, i) != 0 || viz_update_m(b, m, e->t_ns, i) != 0) return -1;
-            return viz_set(b, gl, e->t_ns, VIZ_S_RUNNING, e->g, 0, (int16_t)p, i);
-        }
-        if (name == ix->s_syscall_end_blocked) {
-            if (viz_release(b, k, e->g, e->t_ns, i) != 0) return -1;
-            return viz_set(b, gl, e->t_ns, VIZ_S_RUNNABLE, e->g, 0, -1, i);
-        }
+    case VIZ_EV_GO_LEAK:
+        if (k >= 0 && ix->lanes[gl].leak_ev < 0) ix->lanes[gl].leak_ev = i;
         return 0;
+    case VIZ_EV_GO_SYSCALL_BEGIN: {
+        if (k < 0) return 0;
+        int32_t p = b->g_p[k] >= 0 ? b->g_p[k] : e->p, m = b->g_m[k] >= 0 ? b->g_m[k] : e->m;
+        if (p >= 0 && p < ix->m->p_count && b->p_curg[p] == e->g) b->p_sys[p] = 1;
+        if (m >= 0 && m < ix->m->m_count && b->m_curg[m] == e->g) b->m_sys[m] = 1;
+        if (viz_update_p(b, p, e->t_ns, i) != 0 || viz_update_m(b, m, e->t_ns, i) != 0) return -1;
+        return viz_set(b, gl, e->t_ns, VIZ_S_SYSCALL, e->g, 0, (int16_t)p, i);
     }
+    case VIZ_EV_GO_SYSCALL_END: {
+        if (k < 0) return 0;
+        /* exitsyscall may come back on another P (its own was retaken): the event's. */
+        int32_t p = b->g_p[k], m = b->g_m[k];
+        if (p >= 0) b->p_sys[p] = 0;
+        if (m >= 0) b->m_sys[m] = 0;
+        if (e->p >= 0 && e->p < ix->m->p_count && e->p != p) {
+            if (viz_release(b, k, e->g, e->t_ns, i) != 0) return -1;
+            p = b->g_p[k] = e->p;
+            b->p_curg[p] = e->g;
+            if (m >= 0) {
+                b->g_m[k] = m;
+                b->m_curg[m] = e->g;
+            }
+        }
+        if (viz_update_p(b, p, e->t_ns, i) != 0 || viz_update_m(b, m, e->t_ns, i) != 0) return -1;
+        return viz_set(b, gl, e->t_ns, VIZ_S_RUNNING, e->g, 0, (int16_t)p, i);
+    }
+    case VIZ_EV_GO_SYSCALL_END_BLOCKED:
+        if (k < 0) return 0;
+        if (viz_release(b, k, e->g, e->t_ns, i) != 0) return -1;
+        return viz_set(b, gl, e->t_ns, VIZ_S_RUNNABLE, e->g, 0, -1, i);
     default: return 0;
     }
 }
@@ -382,7 +450,10 @@ static int viz_index_pm_event(viz_builder *b, const viz_event *e, uint32_t i) {
     switch ((viz_kind)e->kind) {
     case VIZ_EV_PROC_START:
         if (pok) b->p_m[p] = mm;
-        if (mok) b->m_p[mm] = p;
+        if (mok) {
+            b->m_p[mm] = p;
+            b->m_poll[mm] = 0;
+        }
         break;
     case VIZ_EV_PROC_STOP:
         if (pok) {
@@ -391,21 +462,45 @@ static int viz_index_pm_event(viz_builder *b, const viz_event *e, uint32_t i) {
             b->p_sys[p] = 0;
         }
         if (mok && b->m_p[mm] == p) b->m_p[mm] = -1;
+        if (mok) b->m_poll[mm] = 0;
         break;
     case VIZ_EV_M_START:
-        if (mok) b->m_spin[mm] = (e->sub & VIZ_F_SPINNING) != 0;
+        if (mok) {
+            b->m_spin[mm] = (e->sub & VIZ_F_SPINNING) != 0;
+            b->m_poll[mm] = 0;
+            if (viz_wake_at(b, mm, e->x, e->t_ns, i) != 0) return -1;
+            /* sysmon: the M started without a P for it (runtime.main's newm(sysmon)) */
+            if (p < 0 && e->why && strstr(viz_str(m, e->why), "sysmon") != NULL)
+                b->ix->lanes[b->ix->m_lane0 + mm].sysmon = 1;
+        }
         break;
     case VIZ_EV_M_STOP:
+    case VIZ_EV_M_EXIT:
         if (mok) {
-            b->m_spin[mm] = b->m_sys[mm] = 0;
+            b->m_spin[mm] = b->m_sys[mm] = b->m_poll[mm] = 0;
             b->m_p[mm] = b->m_curg[mm] = -1;
+            b->m_wake[mm] = -1;
         }
         break;
     case VIZ_EV_M_SPIN:
-        if (mok) b->m_spin[mm] = (e->sub & VIZ_F_SPINNING) != 0;
+        if (mok) {
+            b->m_spin[mm] = (e->sub & VIZ_F_SPINNING) != 0;
+            b->m_poll[mm] = 0;
+        }
         break;
-    case VIZ_EV_UNKNOWN: /* ProcSteal (retake) and ProcIdle (handoffp): the P is let go */
-        if (e->x == 0 || (e->x != b->ix->s_proc_steal && e->x != b->ix->s_proc_idle) || !pok) return 0;
+    case VIZ_EV_M_POLL: /* findRunnable released the P first: blocked until a timer or I/O */
+        if (mok) {
+            b->m_poll[mm] = 1;
+            b->m_spin[mm] = 0;
+        }
+        return viz_update_m(b, mok ? mm : -1, e->t_ns, i);
+    case VIZ_EV_SYSMON:
+        if (mok) b->ix->lanes[b->ix->m_lane0 + mm].sysmon = 1;
+        return 0;
+    case VIZ_EV_PROC_STEAL: /* retake: sysmon lets the P go; handoffp: the P goes idle */
+    case VIZ_EV_PROC_IDLE:
+        if (e->kind == VIZ_EV_PROC_STEAL && mok) b->ix->lanes[b->ix->m_lane0 + mm].sysmon = 1;
+        if (!pok) return 0;
         if (b->p_curg[p] >= 0) {
             int32_t gl = viz_index_glane(b->ix, b->p_curg[p]);
             if (gl >= 0 && b->g_p[gl - b->ix->g_lane0] == p) b->g_p[gl - b->ix->g_lane0] = -1;
@@ -478,6 +573,11 @@ static void viz_builder_free(viz_builder *b) {
     free(b->m_p);
     free(b->m_spin);
     free(b->m_sys);
+    free(b->m_poll);
+    free(b->m_wake);
+    free(b->m_wake_ev);
+    free(b->pend);
+    free(b->gsev_fill);
     free(b->g_p);
     free(b->g_m);
     free(b->g_top);
@@ -497,14 +597,20 @@ static int viz_builder_init(viz_builder *b, viz_index *ix) {
     b->m_p = malloc(nm * sizeof(int32_t));
     b->m_spin = calloc(nm, 1);
     b->m_sys = calloc(nm, 1);
+    b->m_poll = calloc(nm, 1);
+    b->m_wake = malloc(nm * sizeof(int64_t));
+    b->m_wake_ev = calloc(nm, sizeof(uint32_t));
+    b->gsev_fill = malloc(ng * sizeof(int64_t));
     b->g_p = malloc(ng * sizeof(int32_t));
     b->g_m = malloc(ng * sizeof(int32_t));
     b->g_top = malloc(ng * sizeof(int32_t));
     b->fev_fill = malloc(ng * sizeof(int64_t));
     b->cev_fill = malloc(ng * sizeof(int64_t));
     if (!b->open || !b->p_curg || !b->p_m || !b->p_sys || !b->m_curg || !b->m_p || !b->m_spin || !b->m_sys ||
-        !b->g_p || !b->g_m || !b->g_top || !b->fev_fill || !b->cev_fill)
+        !b->g_p || !b->g_m || !b->g_top || !b->fev_fill || !b->cev_fill || !b->m_poll || !b->m_wake ||
+        !b->m_wake_ev || !b->gsev_fill)
         return -1;
+    memset(b->m_wake, 0xff, nm * sizeof(int64_t));
     memset(b->p_curg, 0xff, np * sizeof(int32_t));
     memset(b->p_m, 0xff, np * sizeof(int32_t));
     memset(b->m_curg, 0xff, nm * sizeof(int32_t));
@@ -515,6 +621,7 @@ static int viz_builder_init(viz_builder *b, viz_index *ix) {
     for (int32_t k = 0; k < ix->g_count; k++) {
         b->fev_fill[k] = ix->fev_off[k];
         b->cev_fill[k] = ix->cev_off[k];
+        b->gsev_fill[k] = ix->gsev_off[k];
     }
     return 0;
 }
@@ -525,11 +632,6 @@ int viz_index_build(viz_index *ix, const viz_model *m) {
     VIZ_ASSERT(ix != NULL && m != NULL);
     memset(ix, 0, sizeof *ix);
     ix->m = m;
-    ix->s_syscall_begin = viz_str_find(m, "GoSyscallBegin");
-    ix->s_syscall_end = viz_str_find(m, "GoSyscallEnd");
-    ix->s_syscall_end_blocked = viz_str_find(m, "GoSyscallEndBlocked");
-    ix->s_proc_steal = viz_str_find(m, "ProcSteal");
-    ix->s_proc_idle = viz_str_find(m, "ProcIdle");
     viz_builder b;
     memset(&b, 0, sizeof b);
     if (viz_index_goids(ix) != 0 || viz_index_count(ix) != 0 || viz_builder_init(&b, ix) != 0) goto fail;
@@ -541,7 +643,13 @@ int viz_index_build(viz_index *ix, const viz_model *m) {
     for (int64_t i = 0; i < m->ev_count; i++) {
         const viz_event *e = &m->ev[i];
         uint32_t ii = (uint32_t)i;
+        if (b.pend_n > 0 && viz_wake_due(&b, e->t_ns) != 0) goto fail;
         if (viz_is_decision(e)) ix->decisions[ix->decision_count++] = ii;
+        int32_t sg = viz_gstate_goid(e);
+        if (sg >= 1) {
+            int32_t l = viz_index_glane(ix, sg);
+            if (l >= 0) ix->gsev[b.gsev_fill[l - ix->g_lane0]++] = ii;
+        }
         if (viz_index_pm_event(&b, e, ii) != 0 || viz_index_g_event(&b, e, ii) != 0) goto fail;
         if (viz_is_copy_event(e)) {
             const viz_copy *c = &m->copies[e->aux];
@@ -553,6 +661,7 @@ int viz_index_build(viz_index *ix, const viz_model *m) {
     }
     int64_t t_end = m->t_end_ns;
     if (m->ev_count > 0 && m->ev[m->ev_count - 1].t_ns > t_end) t_end = m->ev[m->ev_count - 1].t_ns;
+    if (b.pend_n > 0 && viz_wake_due(&b, t_end) != 0) goto fail;
     /* A state still open holds at the last instant too (spans are half-open): a G that
      * starts at the very end of a run (--max-events) has a span there. */
     for (int32_t l = 0; l < ix->lane_count; l++)
@@ -583,6 +692,8 @@ void viz_index_free(viz_index *ix) {
     free(ix->frame_below);
     free(ix->cev_off);
     free(ix->cev);
+    free(ix->gsev_off);
+    free(ix->gsev);
     free(ix->decisions);
     free(ix->ckpts);
     free(ix->ckpt_data);
@@ -609,6 +720,49 @@ int64_t viz_span_at(const viz_index *ix, int32_t lane, int64_t t_ns) {
     int64_t s = viz_span_first_after(ix, lane, t_ns);
     if (s >= l->span_off + l->span_count) return -1;
     return ix->spans[s].t0_ns <= t_ns ? s : -1;
+}
+
+int viz_g_state_at(const viz_index *ix, int64_t goid, int64_t cur, viz_gnow *now) {
+    viz_gnow tmp;
+    if (now == NULL) now = &tmp;
+    now->state = VIZ_S_NONE;
+    now->p = -1;
+    now->label = 0;
+    now->ev = -1;
+    int32_t gl = viz_index_glane(ix, goid);
+    if (gl < 0 || cur < 0) return VIZ_G_UNBORN;
+    int32_t k = gl - ix->g_lane0;
+    int64_t lo = ix->gsev_off[k], hi = ix->gsev_off[k + 1];
+    while (lo < hi) { /* the first state event after cur */
+        int64_t mid = lo + (hi - lo) / 2;
+        if ((int64_t)ix->gsev[mid] <= cur) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == ix->gsev_off[k]) return VIZ_G_UNBORN;
+    const viz_event *e = &ix->m->ev[ix->gsev[lo - 1]];
+    now->ev = ix->gsev[lo - 1];
+    switch ((viz_kind)e->kind) {
+    case VIZ_EV_GO_DESTROY: return VIZ_G_DEAD;
+    case VIZ_EV_GO_START:
+    case VIZ_EV_GO_SYSCALL_END:
+        now->state = VIZ_S_RUNNING;
+        now->p = e->p;
+        break;
+    case VIZ_EV_GO_SYSCALL_BEGIN:
+        now->state = VIZ_S_SYSCALL;
+        now->p = e->p;
+        break;
+    case VIZ_EV_GO_BLOCK:
+        now->state = VIZ_S_WAITING;
+        now->label = e->aux;
+        break;
+    case VIZ_EV_GO_STOP:
+        now->state = VIZ_S_RUNNABLE;
+        now->label = e->aux;
+        break;
+    default: now->state = VIZ_S_RUNNABLE; break; /* GoCreate, GoUnblock, GoSyscallEndBlocked */
+    }
+    return VIZ_G_ALIVE;
 }
 
 int32_t viz_stack_at(const viz_index *ix, int64_t goid, int64_t cur, int32_t *rows, int32_t max) {

@@ -2,8 +2,10 @@
  *
  *  - lanes: one per P, one per M, one per goroutine (by id), each with its spans
  *    (sorted by time, never overlapping within a lane): a P running a G or held by an
- *    M; an M running, spinning, scheduling or in a syscall; a G runnable, running,
- *    waiting (with its reason) or in a syscall;
+ *    M; an M running, spinning, scheduling, in a syscall, blocked in netpoll or waking
+ *    up (between MStart and its runs_at); a G runnable, running, waiting (with its
+ *    reason) or in a syscall;
+ *  - for every goroutine its state changes, for its exact state at any event;
  *  - arrows: creation (parent -> child), unblocking (waker -> woken), argument and
  *    value copies (source G -> destination G), sorted by time;
  *  - for every goroutine its stack at any event, as a persistent linked stack: each
@@ -31,6 +33,8 @@ typedef enum viz_state {
     VIZ_S_HELD,       /* P owned by an M that runs no G (in schedule()) */
     VIZ_S_SCHED,      /* M holds a P and looks for work, not spinning */
     VIZ_S_SPINNING,   /* M spinning: looking to steal */
+    VIZ_S_WAKING,     /* M started (MStart) but not running yet: the OS's latency, until runs_at */
+    VIZ_S_POLL,       /* M blocked in netpoll (MPoll), without a P */
     VIZ_S_COUNT
 } viz_state;
 
@@ -51,7 +55,20 @@ typedef struct viz_lane {
     uint32_t fn;              /* G: its function (GoCreate fn), 0 unknown */
     int32_t parent;           /* G: the creating goroutine, 0 none */
     int64_t create_ev;        /* G: its GoCreate event, -1 */
+    int64_t destroy_ev;       /* G: its GoDestroy event, -1 */
+    int64_t leak_ev;          /* G: its GoLeak event, -1 */
+    uint8_t sysmon;           /* M: sysmon's thread */
 } viz_lane;
+
+/* Whether a goroutine exists after an event (viz_g_state_at). */
+enum { VIZ_G_UNBORN = 0, VIZ_G_ALIVE = 1, VIZ_G_DEAD = 2 };
+
+typedef struct viz_gnow {
+    uint8_t state;            /* viz_state while alive; VIZ_S_NONE otherwise */
+    int16_t p;                /* running or in a syscall: on which P, -1 */
+    uint32_t label;           /* waiting: the wait reason; runnable after GoStop: its reason */
+    int64_t ev;               /* the event that put it in this state (or ended it), -1 */
+} viz_gnow;
 
 enum { VIZ_ARROW_CREATE = 1, VIZ_ARROW_UNBLOCK = 2, VIZ_ARROW_ARGCOPY = 3, VIZ_ARROW_VALUECOPY = 4 };
 
@@ -86,6 +103,10 @@ typedef struct viz_index {
     uint32_t *fev;
     int32_t *fev_top;
     int32_t *frame_below;
+    /* G k's state changes (GoCreate of it, GoStart, GoStop, GoBlock, GoUnblock, GoDestroy,
+     * GoSyscall*): gsev[gsev_off[k] .. gsev_off[k+1]), in event order. */
+    int64_t *gsev_off;
+    uint32_t *gsev;
     /* Copies touching G k (as source or destination): cev[cev_off[k] .. cev_off[k+1]). */
     int64_t *cev_off;
     uint32_t *cev;
@@ -96,8 +117,6 @@ typedef struct viz_index {
     int64_t ckpt_count;
     int32_t *ckpt_data;
     int64_t ckpt_data_count;
-    uint32_t s_syscall_begin, s_syscall_end, s_syscall_end_blocked; /* name ids of newer kinds */
-    uint32_t s_proc_steal, s_proc_idle;
 } viz_index;
 
 /* The run queues and who runs where, after some prefix of the events. */
@@ -123,6 +142,11 @@ void viz_index_free(viz_index *ix);
 int32_t viz_index_glane(const viz_index *ix, int64_t goid);
 /* Decision, GoStart and RunqSteal: what shift+arrows step through. */
 int viz_is_decision(const viz_event *e);
+/* Goroutine goid just after event cur (cur < 0: before any event), by its own events,
+ * so exact where several events share one instant: VIZ_G_UNBORN before its GoCreate,
+ * VIZ_G_DEAD from its GoDestroy on, else VIZ_G_ALIVE with its state in *now (which
+ * may be NULL). A goroutine never destroyed stays alive to the end in its last state. */
+int viz_g_state_at(const viz_index *ix, int64_t goid, int64_t cur, viz_gnow *now);
 /* Index (into ix->spans) of the span of lane covering t, or -1. */
 int64_t viz_span_at(const viz_index *ix, int32_t lane, int64_t t_ns);
 /* First span of lane (index into ix->spans) with t1 > t_ns (spans are sorted), or the end. */

@@ -184,6 +184,8 @@ uint32_t viz_state_colour(int state) {
     case VIZ_S_HELD: return 0xa9b8c9ffu;
     case VIZ_S_SCHED: return 0x9ec5e8ffu;
     case VIZ_S_SPINNING: return 0xf4b942ffu;
+    case VIZ_S_WAKING: return 0xdcd3f2ffu;
+    case VIZ_S_POLL: return 0xa9dccfffu;
     default: return C_FOLD;
     }
 }
@@ -209,6 +211,18 @@ void viz_fmt_ns(double ns, char *buf, size_t size) {
     else if (a >= 1e6) snprintf(buf, size, "%.3fms", ns / 1e6);
     else if (a >= 1e3) snprintf(buf, size, "%.3f\xc2\xb5s", ns / 1e3);
     else snprintf(buf, size, "%.0fns", ns);
+}
+
+void viz_fmt_ns_step(double ns, double step, char *buf, size_t size) {
+    double a = fabs(ns), unit = a >= 1e9 ? 1e9 : a >= 1e6 ? 1e6 : a >= 1e3 ? 1e3 : 1;
+    const char *name = unit == 1e9 ? "s" : unit == 1e6 ? "ms" : unit == 1e3 ? "\xc2\xb5s" : "ns";
+    /* Enough decimals that a multiple of step shows exactly in this unit: steps are
+     * 1, 2 or 5 times a power of ten, so log10(unit / step) rounded up. */
+    int d = 0;
+    if (step > 0 && step < unit) d = (int)ceil(log10(unit / step) - 1e-9);
+    if (d > 9) d = 9;
+    if (d < 0) d = 0;
+    snprintf(buf, size, "%.*f%s", d, ns / unit, name);
 }
 
 /* ---- [SECTION] view --------------------------------------------------------------------- */
@@ -390,7 +404,7 @@ static void viz_lay_top(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
     int32_t pad = viz_pad(v);
     viz_fill(dl, r.x, r.y, r.w, r.h, 0x2b3442ffu);
     char buf[512], end[32];
-    viz_fmt_ns((double)m->t_end_ns, end, sizeof end);
+    viz_fmt_ns_exact(m->t_end_ns, end, sizeof end);
     const char *outcome = viz_str(m, m->footer.outcome);
     snprintf(buf, sizeof buf, "gmpview  %s   seed %lld   GOMAXPROCS %lld   go %s   %lld events   %s   outcome: %s",
              viz_str(m, m->header.scenario), (long long)m->header.seed, (long long)m->header.procs,
@@ -438,7 +452,18 @@ static void viz_lay_ruler(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
     viz_fill(dl, 0, r.y, r.x + r.w, r.h, C_RULER);
     viz_hitbox(dl, r.x, r.y, r.w, r.h, VIZ_HIT_RULER, -1, 0, 0, 0);
     double ns_per_px = (v->v1_ns - v->v0_ns) / (r.w > 0 ? r.w : 1);
-    double step = viz_tick_step(ns_per_px, 11.0 * v->cw);
+    double step = viz_tick_step(ns_per_px, 6.0 * v->cw);
+    /* Labels carry as many decimals as the step needs, so neighbours always differ; a
+     * finer step means longer labels: widen the step until the widest one fits. */
+    for (int k = 0; k < 8; k++) {
+        char w0[32], w1[32];
+        viz_fmt_ns_step(v->v0_ns, step, w0, sizeof w0);
+        viz_fmt_ns_step(v->v1_ns, step, w1, sizeof w1);
+        int32_t chars = viz_u8len(w0) > viz_u8len(w1) ? viz_u8len(w0) : viz_u8len(w1);
+        double need = (chars + 2) * v->cw;
+        if (step / ns_per_px >= need) break;
+        step = viz_tick_step(ns_per_px, need);
+    }
     double t = ceil(v->v0_ns / step) * step;
     viz_clip(dl, r);
     for (int guard = 0; t <= v->v1_ns && guard < 400; guard++, t += step) {
@@ -450,13 +475,13 @@ static void viz_lay_ruler(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
             viz_line(dl, xm, r.y + r.h - viz_px(v, 4), xm, r.y + r.h, C_TEXT_FAINT);
         }
         char lab[32];
-        viz_fmt_ns(fabs(t) < step / 2 ? 0 : t, lab, sizeof lab);
+        viz_fmt_ns_step(fabs(t) < step / 2 ? 0 : round(t / step) * step, step, lab, sizeof lab);
         viz_text(dl, v, x + viz_px(v, 3), r.y + pad, lab, C_TEXT_DIM);
     }
     viz_unclip(dl);
     viz_line(dl, 0, r.y + r.h - 1, r.x + r.w, r.y + r.h - 1, C_PANEL_EDGE);
     char span[32], lab[48];
-    viz_fmt_ns(v->v1_ns - v->v0_ns, span, sizeof span);
+    viz_fmt_ns_exact((int64_t)llround(v->v1_ns - v->v0_ns), span, sizeof span);
     snprintf(lab, sizeof lab, "view %s", span);
     viz_text_n(dl, v, pad * 2, r.y + pad, lab, r.x / v->cw - 1, C_TEXT_FAINT);
 }
@@ -466,7 +491,7 @@ static void viz_lay_ruler(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
 static void viz_lane_label(const viz_index *ix, int32_t lane, char *buf, size_t size) {
     const viz_lane *l = &ix->lanes[lane];
     if (l->kind == VIZ_LANE_P) snprintf(buf, size, "P%d", l->id);
-    else if (l->kind == VIZ_LANE_M) snprintf(buf, size, "M%d", l->id);
+    else if (l->kind == VIZ_LANE_M) snprintf(buf, size, l->sysmon ? "M%d sysmon" : "M%d", l->id);
     else viz_g_name(ix, l->id, buf, size);
 }
 
@@ -488,6 +513,11 @@ static void viz_span_text(const viz_index *ix, const viz_lane *l, const viz_span
     case VIZ_S_SYSCALL: snprintf(buf, size, l->kind == VIZ_LANE_G ? "syscall" : "G%d syscall", s->g); break;
     case VIZ_S_SPINNING: snprintf(buf, size, "spinning"); break;
     case VIZ_S_SCHED: snprintf(buf, size, "schedule"); break;
+    case VIZ_S_WAKING:
+        if (s->p >= 0) snprintf(buf, size, "waking (for P%d)", s->p);
+        else snprintf(buf, size, "waking");
+        break;
+    case VIZ_S_POLL: snprintf(buf, size, "netpoll"); break;
     default: break;
     }
 }
@@ -508,7 +538,7 @@ static void viz_span_box(const viz_view *v, int state, int32_t ly, int32_t lh, i
         int32_t th = viz_px(v, 5);
         *y = ly + lh - inset - th;
         *h = th;
-    } else if (state == VIZ_S_RUNNABLE || state == VIZ_S_WAITING) {
+    } else if (state == VIZ_S_RUNNABLE || state == VIZ_S_WAITING || state == VIZ_S_WAKING || state == VIZ_S_POLL) {
         *y = ly + inset + viz_px(v, 2);
         *h = lh - 2 * inset - viz_px(v, 4);
     }
@@ -608,6 +638,7 @@ static void viz_lay_legend(viz_view *v, viz_drawlist *dl, int kind, int32_t x, i
         {VIZ_LANE_P, VIZ_S_RUNNING, "running G (its colour)"}, {VIZ_LANE_P, VIZ_S_HELD, "held, no G"},
         {VIZ_LANE_M, VIZ_S_RUNNING, "running G"},              {VIZ_LANE_M, VIZ_S_SPINNING, "spinning"},
         {VIZ_LANE_M, VIZ_S_SCHED, "in schedule()"},            {VIZ_LANE_M, VIZ_S_SYSCALL, "syscall"},
+        {VIZ_LANE_M, VIZ_S_POLL, "netpoll"},                   {VIZ_LANE_M, VIZ_S_WAKING, "waking"},
         {VIZ_LANE_G, VIZ_S_RUNNING, "running"},                {VIZ_LANE_G, VIZ_S_RUNNABLE, "runnable"},
         {VIZ_LANE_G, VIZ_S_WAITING, "waiting"},                {VIZ_LANE_G, VIZ_S_SYSCALL, "syscall"},
     };
@@ -826,7 +857,7 @@ static void viz_lay_queues(const viz_index *ix, viz_view *v, viz_rq *rq, viz_dra
     int32_t used = viz_text(dl, v, col_local, r.y + pad, "local run queue, head first \xe2\x86\x92", C_TEXT_DIM);
     if (v->cur >= 0) {
         char t[32];
-        viz_fmt_ns((double)m->ev[v->cur].t_ns, t, sizeof t);
+        viz_fmt_ns_exact(m->ev[v->cur].t_ns, t, sizeof t);
         snprintf(buf, sizeof buf, "after event #%lld, t = %s", (long long)v->cur, t);
     } else {
         snprintf(buf, sizeof buf, "before the first event");
@@ -936,6 +967,29 @@ static const char *viz_state_word(int state) {
     }
 }
 
+/* "waiting: chan receive", "running on P1", "dead (exited at #57)", ... just after event
+ * cur, from the goroutine's own events (exact when several share one instant). */
+static void viz_g_state_text(const viz_index *ix, int64_t goid, int64_t cur, char *buf, size_t size) {
+    const viz_model *m = ix->m;
+    viz_gnow now;
+    int st = viz_g_state_at(ix, goid, cur, &now);
+    int32_t gl = viz_index_glane(ix, goid);
+    if (st == VIZ_G_UNBORN) {
+        snprintf(buf, size, "not created yet");
+    } else if (st == VIZ_G_DEAD) {
+        snprintf(buf, size, "dead (exited at #%lld)", (long long)now.ev);
+    } else {
+        int k = 0;
+        if (now.state == VIZ_S_WAITING) k = snprintf(buf, size, "waiting: %s", now.label ? viz_str(m, now.label) : "?");
+        else if (now.state == VIZ_S_RUNNING) k = snprintf(buf, size, "running on P%d", now.p);
+        else if (now.state == VIZ_S_RUNNABLE && now.label)
+            k = snprintf(buf, size, "runnable (%s)", viz_str(m, now.label));
+        else k = snprintf(buf, size, "%s", viz_state_word(now.state));
+        if (gl >= 0 && ix->lanes[gl].leak_ev >= 0 && cur >= ix->lanes[gl].leak_ev && k >= 0 && (size_t)k < size)
+            snprintf(buf + k, size - (size_t)k, " (leaked: GoLeak #%lld)", (long long)ix->lanes[gl].leak_ev);
+    }
+}
+
 /* The 8-byte words of a copy, each with its decoded int64 (hex when it looks like a pointer). */
 static void viz_pen_bytes(viz_pen *pen, const viz_model *m, const viz_copy *c, uint32_t hilite) {
     char line[160];
@@ -977,9 +1031,9 @@ static void viz_pen_parent(viz_pen *pen, const viz_index *ix, const viz_view *v,
     const viz_model *m = ix->m;
     char line[256], name[128];
     viz_g_name(ix, src->src_g, name, sizeof name);
-    int32_t gl = viz_index_glane(ix, src->src_g);
-    int64_t sp = gl >= 0 ? viz_span_at(ix, gl, v->cur >= 0 ? m->ev[v->cur].t_ns : 0) : -1;
-    snprintf(line, sizeof line, "Parent %s, now %s:", name, sp >= 0 ? viz_state_word(ix->spans[sp].state) : "not alive");
+    char now[160];
+    viz_g_state_text(ix, src->src_g, v->cur, now, sizeof now);
+    snprintf(line, sizeof line, "Parent %s, now %s:", name, now);
     viz_pen_line(pen, 0, line, C_TEXT, 0);
     int32_t rows[64];
     int32_t depth = viz_stack_at(ix, src->src_g, v->cur, rows, 64);
@@ -1052,16 +1106,7 @@ static void viz_lay_side(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
     pen.top = r.y + v->ch + 4 * pad;
     if (v->side_scroll_px < 0) v->side_scroll_px = 0;
     pen.y = r.y + v->ch + 5 * pad - v->side_scroll_px;
-    int64_t t = v->cur >= 0 ? m->ev[v->cur].t_ns : -1;
-    int64_t sp = t >= 0 ? viz_span_at(ix, gl, t) : -1;
-    if (sp >= 0) {
-        const viz_span *s = &ix->spans[sp];
-        if (s->state == VIZ_S_WAITING) snprintf(line, sizeof line, "waiting: %s", viz_str(m, s->label));
-        else if (s->state == VIZ_S_RUNNING) snprintf(line, sizeof line, "running on P%d", s->p);
-        else snprintf(line, sizeof line, "%s", viz_state_word(s->state));
-    } else {
-        snprintf(line, sizeof line, "%s", l->create_ev >= 0 && v->cur >= l->create_ev ? "dead (exited)" : "not created yet");
-    }
+    viz_g_state_text(ix, l->id, v->cur, line, sizeof line);
     viz_pen_line(&pen, 0, line, C_TEXT, 0);
     if (l->create_ev >= 0) {
         const viz_create *c = &m->creates[m->ev[l->create_ev].aux];
@@ -1117,7 +1162,7 @@ static void viz_lay_event(const viz_index *ix, viz_view *v, viz_drawlist *dl) {
         viz_text_n(dl, v, r.x + 2 * pad, r.y + pad, line, maxc, C_TEXT);
     } else {
         const viz_event *e = &m->ev[v->cur];
-        viz_fmt_ns((double)e->t_ns, t, sizeof t);
+        viz_fmt_ns_exact(e->t_ns, t, sizeof t);
         viz_event_describe(m, v->cur, desc, sizeof desc);
         snprintf(line, sizeof line, "#%lld/%lld  t=%s  %s", (long long)v->cur, (long long)m->ev_count - 1, t, desc);
         viz_text_n(dl, v, r.x + 2 * pad, r.y + pad, line, maxc, C_TEXT);
@@ -1218,17 +1263,17 @@ static void viz_tooltip_text(const viz_index *ix, const viz_view *v, const viz_d
             snprintf(txt, sizeof txt, "runs %s", gname);
         }
         snprintf(lines[0], 256, "%s: %s", name, txt);
-        viz_fmt_ns((double)s->t0_ns, a, sizeof a);
-        viz_fmt_ns((double)s->t1_ns, b, sizeof b);
-        viz_fmt_ns((double)(s->t1_ns - s->t0_ns), c, sizeof c);
+        viz_fmt_ns_exact(s->t0_ns, a, sizeof a);
+        viz_fmt_ns_exact(s->t1_ns, b, sizeof b);
+        viz_fmt_ns_exact(s->t1_ns - s->t0_ns, c, sizeof c);
         snprintf(lines[1], 256, "%s \xe2\x86\x92 %s  (%s)", a, b, c);
         char desc[400];
         viz_event_describe(m, s->ev, desc, sizeof desc);
         snprintf(lines[2], 256, "began at #%u: %s", s->ev, desc);
         if (m->ev[s->ev].why) snprintf(lines[3], 256, "why: %s", viz_str(m, m->ev[s->ev].why));
     } else if (d->hit == VIZ_HIT_FOLD) {
-        viz_fmt_ns((double)d->a, a, sizeof a);
-        viz_fmt_ns((double)d->b, b, sizeof b);
+        viz_fmt_ns_exact(d->a, a, sizeof a);
+        viz_fmt_ns_exact(d->b, b, sizeof b);
         snprintf(lines[0], 256, "%d spans folded (each under %d px)", d->c, VIZ_FOLD_PX);
         snprintf(lines[1], 256, "%s \xe2\x86\x92 %s: zoom in (wheel, W) to see them", a, b);
     } else if (d->hit == VIZ_HIT_G) {
@@ -1242,7 +1287,8 @@ static void viz_tooltip_text(const viz_index *ix, const viz_view *v, const viz_d
         viz_lane_label(ix, d->lane, name, sizeof name);
         snprintf(lines[0], 256, "%s: click to %s this lane", name, v->lane_small[d->lane] ? "expand" : "collapse");
     } else if (d->hit == VIZ_HIT_RULER) {
-        viz_fmt_ns(viz_view_x_to_ns(v, v->mouse_x), a, sizeof a);
+        double ns_per_px = (v->v1_ns - v->v0_ns) / (v->r_lanes.w > 0 ? v->r_lanes.w : 1);
+        viz_fmt_ns_step(viz_view_x_to_ns(v, v->mouse_x), viz_tick_step(ns_per_px, 1), a, sizeof a);
         snprintf(lines[0], 256, "t = %s: click to move the playhead here", a);
     }
 }

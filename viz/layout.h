@@ -122,8 +122,12 @@ int viz_layout(const viz_index *ix, viz_view *v, viz_rq *rq, viz_drawlist *dl);
 uint32_t viz_g_colour(int64_t goid);
 uint32_t viz_state_colour(int state);
 
-/* "1.250us" style (fixed 3 decimals of the largest unit that keeps the value >= 1). */
+/* "1.250us" style (fixed 3 decimals of the largest unit that keeps the value >= 1):
+ * for lengths (the view's span). Exact times are viz_fmt_ns_exact (model.h). */
 void viz_fmt_ns(double ns, char *buf, size_t size);
+/* A ruler label: the unit of the value, with the decimals a multiple of step needs
+ * ("1.0004ms" at a 100 ns step), so that labels one step apart always differ. */
+void viz_fmt_ns_step(double ns, double step, char *buf, size_t size);
 
 /* hit.c: the topmost item with a hit kind whose box holds (x, y), or NULL. */
 const viz_draw *viz_hit(const viz_drawlist *dl, int32_t x, int32_t y);

@@ -440,24 +440,73 @@ static int viz_get_gmp(viz_loader *L, const cJSON *o, viz_event *e, int g_req, i
 
 /* ---- [SECTION] kinds ---------------------------------------------------------------- */
 
+/* Every kind this viewer knows, by name (sorted: binary search) and by kind. */
 static const struct {
     const char *name;
     viz_kind kind;
 } viz_kind_names[] = {
-    {"ArgCopy", VIZ_EV_ARG_COPY},     {"ChanClose", VIZ_EV_CHAN_CLOSE}, {"ChanMake", VIZ_EV_CHAN_MAKE},
-    {"Decision", VIZ_EV_DECISION},    {"Fail", VIZ_EV_FAIL},            {"FrameEnter", VIZ_EV_FRAME_ENTER},
-    {"FrameExit", VIZ_EV_FRAME_EXIT}, {"GoBlock", VIZ_EV_GO_BLOCK},     {"GoCreate", VIZ_EV_GO_CREATE},
-    {"GoDestroy", VIZ_EV_GO_DESTROY}, {"GoStart", VIZ_EV_GO_START},     {"GoStop", VIZ_EV_GO_STOP},
-    {"GoUnblock", VIZ_EV_GO_UNBLOCK}, {"MSpin", VIZ_EV_M_SPIN},         {"MStart", VIZ_EV_M_START},
-    {"MStop", VIZ_EV_M_STOP},         {"Panic", VIZ_EV_PANIC},          {"Print", VIZ_EV_PRINT},
-    {"ProcStart", VIZ_EV_PROC_START}, {"ProcStop", VIZ_EV_PROC_STOP},   {"RunqGet", VIZ_EV_RUNQ_GET},
-    {"RunqMove", VIZ_EV_RUNQ_MOVE},   {"RunqPut", VIZ_EV_RUNQ_PUT},     {"RunqSteal", VIZ_EV_RUNQ_STEAL},
-    {"ValueCopy", VIZ_EV_VALUE_COPY}, {"VarLoad", VIZ_EV_VAR_LOAD},     {"VarNew", VIZ_EV_VAR_NEW},
+    {"ArgCopy", VIZ_EV_ARG_COPY},
+    {"ChanClose", VIZ_EV_CHAN_CLOSE},
+    {"ChanMake", VIZ_EV_CHAN_MAKE},
+    {"CondNotify", VIZ_EV_COND_NOTIFY},
+    {"CondWait", VIZ_EV_COND_WAIT},
+    {"ContextCancel", VIZ_EV_CONTEXT_CANCEL},
+    {"ContextNew", VIZ_EV_CONTEXT_NEW},
+    {"Decision", VIZ_EV_DECISION},
+    {"Fail", VIZ_EV_FAIL},
+    {"FrameEnter", VIZ_EV_FRAME_ENTER},
+    {"FrameExit", VIZ_EV_FRAME_EXIT},
+    {"GoBlock", VIZ_EV_GO_BLOCK},
+    {"GoCreate", VIZ_EV_GO_CREATE},
+    {"GoDestroy", VIZ_EV_GO_DESTROY},
+    {"GoLeak", VIZ_EV_GO_LEAK},
+    {"GoStart", VIZ_EV_GO_START},
+    {"GoStop", VIZ_EV_GO_STOP},
+    {"GoSyscallBegin", VIZ_EV_GO_SYSCALL_BEGIN},
+    {"GoSyscallEnd", VIZ_EV_GO_SYSCALL_END},
+    {"GoSyscallEndBlocked", VIZ_EV_GO_SYSCALL_END_BLOCKED},
+    {"GoUnblock", VIZ_EV_GO_UNBLOCK},
+    {"LockOSThread", VIZ_EV_LOCK_OS_THREAD},
+    {"MExit", VIZ_EV_M_EXIT},
+    {"MPoll", VIZ_EV_M_POLL},
+    {"MSpin", VIZ_EV_M_SPIN},
+    {"MStart", VIZ_EV_M_START},
+    {"MStop", VIZ_EV_M_STOP},
+    {"MainReturn", VIZ_EV_MAIN_RETURN},
+    {"MutexLock", VIZ_EV_MUTEX_LOCK},
+    {"MutexStarving", VIZ_EV_MUTEX_STARVING},
+    {"MutexUnlock", VIZ_EV_MUTEX_UNLOCK},
+    {"OnceDo", VIZ_EV_ONCE_DO},
+    {"Panic", VIZ_EV_PANIC},
+    {"Preempt", VIZ_EV_PREEMPT},
+    {"Print", VIZ_EV_PRINT},
+    {"ProcIdle", VIZ_EV_PROC_IDLE},
+    {"ProcStart", VIZ_EV_PROC_START},
+    {"ProcSteal", VIZ_EV_PROC_STEAL},
+    {"ProcStop", VIZ_EV_PROC_STOP},
+    {"RWMutexLock", VIZ_EV_RWMUTEX_LOCK},
+    {"RWMutexUnlock", VIZ_EV_RWMUTEX_UNLOCK},
+    {"Race", VIZ_EV_RACE},
+    {"RunqGet", VIZ_EV_RUNQ_GET},
+    {"RunqMove", VIZ_EV_RUNQ_MOVE},
+    {"RunqPut", VIZ_EV_RUNQ_PUT},
+    {"RunqSteal", VIZ_EV_RUNQ_STEAL},
+    {"Select", VIZ_EV_SELECT},
+    {"Sysmon", VIZ_EV_SYSMON},
+    {"TimerArm", VIZ_EV_TIMER_ARM},
+    {"TimerFire", VIZ_EV_TIMER_FIRE},
+    {"UnlockOSThread", VIZ_EV_UNLOCK_OS_THREAD},
+    {"ValueCopy", VIZ_EV_VALUE_COPY},
+    {"VarLoad", VIZ_EV_VAR_LOAD},
+    {"VarNew", VIZ_EV_VAR_NEW},
     {"VarStore", VIZ_EV_VAR_STORE},
+    {"WaitGroupAdd", VIZ_EV_WAITGROUP_ADD},
+    {"WaitGroupWait", VIZ_EV_WAITGROUP_WAIT},
 };
 #define VIZ_KIND_NAMES_COUNT (sizeof viz_kind_names / sizeof viz_kind_names[0])
+_Static_assert(VIZ_KIND_NAMES_COUNT == VIZ_EV_KIND_COUNT - 1, "every kind has a name");
 
-static viz_kind viz_kind_of(const char *name) {
+viz_kind viz_kind_of(const char *name) {
     size_t lo = 0, hi = VIZ_KIND_NAMES_COUNT;
     while (lo < hi) { /* binary search: the table is sorted by name */
         size_t mid = (lo + hi) / 2;
@@ -646,6 +695,190 @@ static int viz_parse_var(viz_loader *L, const cJSON *o, viz_event *e) {
     return 0;
 }
 
+/* ---- the kinds with a viz_info row ---- */
+
+/* A new row (numbers -1, strings none) for event e; NULL after reporting OOM. */
+static viz_info *viz_info_new(viz_loader *L, viz_event *e) {
+    viz_model *m = L->m;
+    if (VIZ_GROW(L, m->infos, m->info_cap, m->info_count + 1) != 0) return NULL;
+    if (m->info_count >= (int64_t)UINT32_MAX) {
+        viz_fail(L, "ev", "too many events with objects in one file");
+        return NULL;
+    }
+    e->aux = (uint32_t)m->info_count;
+    viz_info *r = &m->infos[m->info_count++];
+    memset(r, 0, sizeof *r);
+    for (int k = 0; k < 4; k++) r->n[k] = -1;
+    return r;
+}
+
+/* An optional integer into *out (left as is when absent). */
+static int viz_opt_int(viz_loader *L, const cJSON *o, const char *key, int64_t lo, int64_t hi, int64_t *out) {
+    int64_t v;
+    int r = viz_get_int(L, o, key, VIZ_OPT, lo, hi, &v);
+    if (r == 0) *out = v;
+    return r < 0 ? -1 : 0;
+}
+
+/* An optional boolean: flag set in *f when true. */
+static int viz_opt_flag(viz_loader *L, const cJSON *o, const char *key, uint32_t flag, uint32_t *f) {
+    int b = 0, r = viz_get_bool(L, o, key, VIZ_OPT, &b);
+    if (r < 0) return -1;
+    if (r == 0 && b) *f |= flag;
+    return r;
+}
+
+/* The object's address (required: every sync, timer, context and race line has it). */
+static int viz_info_addr(viz_loader *L, const cJSON *o, const char *key, int req, viz_info *r) {
+    int rc = viz_get_addr(L, o, key, req, &r->addr);
+    if (rc == 0) r->f |= VIZ_I_HAS_ADDR;
+    return rc < 0 ? -1 : 0;
+}
+
+/* An array of small integers (Select's pollorder: case indices, -1 for a default) into gs. */
+static int viz_get_int_list(viz_loader *L, const cJSON *o, const char *key, int64_t *off, int64_t *count) {
+    const cJSON *a = viz_field(o, key);
+    *off = L->m->gs_count;
+    *count = 0;
+    if (a == NULL || cJSON_IsNull(a)) return 0;
+    if (!cJSON_IsArray(a)) return viz_fail(L, key, "expected an array of integers");
+    viz_model *m = L->m;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, a) {
+        if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble || v->valuedouble < -1 ||
+            v->valuedouble > (double)INT32_MAX)
+            return viz_fail(L, key, "expected an array of integers");
+        if (*count >= VIZ_GS_MAX) return viz_fail(L, key, "more than %d entries", VIZ_GS_MAX);
+        TRY(VIZ_GROW(L, m->gs, m->gs_cap, m->gs_count + 1));
+        m->gs[m->gs_count++] = (int32_t)v->valuedouble;
+        (*count)++;
+    }
+    if (m->gs_count > (int64_t)UINT32_MAX) return viz_fail(L, key, "too many lists in one file");
+    return 0;
+}
+
+/* A tie's cands, joined by ", " and interned (they repeat: one string each). */
+static int viz_get_cands(viz_loader *L, const cJSON *o, uint32_t *id) {
+    const cJSON *a = viz_field(o, "cands");
+    *id = 0;
+    if (a == NULL || cJSON_IsNull(a)) return 0;
+    if (!cJSON_IsArray(a)) return viz_fail(L, "cands", "expected an array of strings");
+    char buf[1024];
+    size_t n = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, a) {
+        if (!cJSON_IsString(v) || v->valuestring == NULL) return viz_fail(L, "cands", "expected an array of strings");
+        size_t k = strlen(v->valuestring);
+        if (n > 0 && n + 2 < sizeof buf) {
+            memcpy(buf + n, ", ", 2);
+            n += 2;
+        }
+        if (n + k >= sizeof buf) k = sizeof buf - 1 - n; /* long lists are cut: this is for reading */
+        memcpy(buf + n, v->valuestring, k);
+        n += k;
+    }
+    *id = viz_str_intern(&L->m->strs, buf, n, &L->oom);
+    if (L->oom) return viz_fail(L, "memory", "out of memory");
+    return 0;
+}
+
+static int viz_parse_info(viz_loader *L, const cJSON *o, viz_event *e) {
+    int64_t v;
+    int r;
+    viz_info *in = viz_info_new(L, e); /* nothing below grows the rows: in stays valid */
+    if (in == NULL) return -1;
+    switch ((viz_kind)e->kind) {
+    case VIZ_EV_DECISION:
+        TRY(viz_get_str(L, o, "kind", VIZ_REQ, &in->s[0]));
+        TRY(viz_get_int(L, o, "n", VIZ_REQ, 1, INT32_MAX, &v));
+        e->g2 = (int32_t)v;
+        TRY(viz_get_int(L, o, "choice", VIZ_REQ, 0, v - 1, &e->x));
+        TRY(viz_get_str(L, o, "key", VIZ_OPT, &in->s[1]));
+        TRY(viz_get_str(L, o, "pick", VIZ_OPT, &in->s[2]));
+        return viz_get_cands(L, o, &in->s[3]);
+    case VIZ_EV_SELECT:
+        TRY(viz_get_str(L, o, "op", VIZ_OPT, &in->s[0]));
+        TRY(viz_get_str(L, o, "dir", VIZ_OPT, &in->s[1]));
+        TRY(viz_opt_int(L, o, "cases", 0, INT32_MAX, &in->n[0]));
+        TRY(viz_opt_int(L, o, "chosen", -1, INT32_MAX, &in->n[1]));
+        TRY(viz_info_addr(L, o, "chan", VIZ_OPT, in));
+        TRY(viz_opt_flag(L, o, "has_default", VIZ_I_HAS_DEFAULT, &in->f));
+        TRY(viz_opt_flag(L, o, "blocked", VIZ_I_BLOCKED, &in->f));
+        TRY(r = viz_opt_flag(L, o, "ok", VIZ_I_OK, &in->f));
+        if (r == 0) in->f |= VIZ_I_HAS_OK;
+        return viz_get_int_list(L, o, "pollorder", &in->n[2], &in->n[3]);
+    case VIZ_EV_TIMER_ARM:
+    case VIZ_EV_TIMER_FIRE:
+        TRY(viz_info_addr(L, o, "timer", VIZ_REQ, in));
+        TRY(viz_get_str(L, o, "kind", VIZ_OPT, &in->s[0]));
+        TRY(r = viz_get_int(L, o, "when", VIZ_OPT, 0, INT64_C(1) << 53, &v));
+        e->x = r == 0 ? v : -1;
+        return 0;
+    case VIZ_EV_MUTEX_LOCK:
+    case VIZ_EV_MUTEX_STARVING:
+    case VIZ_EV_MUTEX_UNLOCK:
+        TRY(viz_info_addr(L, o, "mutex", VIZ_REQ, in));
+        TRY(viz_get_str(L, o, "how", VIZ_OPT, &in->s[0]));
+        TRY(viz_opt_int(L, o, "state", INT64_MIN, INT64_MAX, &in->n[0]));
+        TRY(viz_opt_int(L, o, "waiters", 0, INT64_MAX, &in->n[1]));
+        TRY(viz_opt_int(L, o, "waited_ns", 0, INT64_MAX, &in->n[2]));
+        TRY(viz_opt_int(L, o, "spins", 0, INT64_MAX, &in->n[3]));
+        TRY(viz_opt_flag(L, o, "starving", VIZ_I_STARVING, &in->f));
+        return viz_opt_flag(L, o, "handoff", VIZ_I_HANDOFF, &in->f) < 0 ? -1 : 0;
+    case VIZ_EV_RWMUTEX_LOCK:
+    case VIZ_EV_RWMUTEX_UNLOCK:
+        TRY(viz_info_addr(L, o, "rwmutex", VIZ_REQ, in));
+        TRY(viz_get_str(L, o, "mode", VIZ_OPT, &in->s[0]));
+        TRY(viz_get_str(L, o, "how", VIZ_OPT, &in->s[1]));
+        TRY(viz_opt_int(L, o, "reader_count", INT64_MIN, INT64_MAX, &in->n[0]));
+        return viz_opt_int(L, o, "reader_wait", INT64_MIN, INT64_MAX, &in->n[1]);
+    case VIZ_EV_WAITGROUP_ADD:
+    case VIZ_EV_WAITGROUP_WAIT:
+        TRY(viz_info_addr(L, o, "waitgroup", VIZ_REQ, in));
+        TRY(viz_opt_int(L, o, "delta", INT64_MIN, INT64_MAX, &in->n[0]));
+        TRY(viz_opt_int(L, o, "counter", INT64_MIN, INT64_MAX, &in->n[1]));
+        TRY(viz_opt_int(L, o, "waiters", 0, INT64_MAX, &in->n[2]));
+        return viz_opt_flag(L, o, "blocked", VIZ_I_BLOCKED, &in->f) < 0 ? -1 : 0;
+    case VIZ_EV_COND_WAIT:
+    case VIZ_EV_COND_NOTIFY:
+        TRY(viz_info_addr(L, o, "cond", VIZ_REQ, in));
+        TRY(viz_opt_int(L, o, e->kind == VIZ_EV_COND_WAIT ? "ticket" : "woken", 0, INT64_MAX, &in->n[0]));
+        TRY(viz_opt_int(L, o, "notify", 0, INT64_MAX, &in->n[1]));
+        TRY(viz_opt_int(L, o, "wait", 0, INT64_MAX, &in->n[2]));
+        return viz_opt_flag(L, o, "all", VIZ_I_ALL, &in->f) < 0 ? -1 : 0;
+    case VIZ_EV_ONCE_DO:
+        TRY(viz_info_addr(L, o, "once", VIZ_REQ, in));
+        return viz_opt_flag(L, o, "ran", VIZ_I_RAN, &in->f) < 0 ? -1 : 0;
+    case VIZ_EV_CONTEXT_NEW: {
+        TRY(viz_info_addr(L, o, "ctx", VIZ_REQ, in));
+        TRY(viz_get_str(L, o, "kind", VIZ_OPT, &in->s[0]));
+        uint64_t parent = 0;
+        TRY(viz_get_addr(L, o, "parent", VIZ_OPT, &parent));
+        in->n[3] = (int64_t)parent;
+        TRY(r = viz_get_int(L, o, "key", VIZ_OPT, INT64_MIN, INT64_MAX, &in->n[0]));
+        if (r == 0) in->f |= VIZ_I_HAS_KEY;
+        TRY(viz_opt_int(L, o, "value", INT64_MIN, INT64_MAX, &in->n[1]));
+        TRY(r = viz_get_int(L, o, "deadline", VIZ_OPT, 0, INT64_MAX, &in->n[2]));
+        if (r == 0) in->f |= VIZ_I_HAS_DEADLINE;
+        return 0;
+    }
+    case VIZ_EV_CONTEXT_CANCEL:
+        TRY(viz_info_addr(L, o, "ctx", VIZ_REQ, in));
+        TRY(viz_get_str(L, o, "err", VIZ_OPT, &in->s[0]));
+        return viz_opt_int(L, o, "children", 0, INT64_MAX, &in->n[0]);
+    case VIZ_EV_RACE:
+        TRY(viz_info_addr(L, o, "addr", VIZ_REQ, in));
+        TRY(viz_get_str(L, o, "var", VIZ_OPT, &in->s[0]));
+        TRY(viz_get_str(L, o, "access", VIZ_OPT, &in->s[1]));
+        TRY(viz_get_str(L, o, "prev_access", VIZ_OPT, &in->s[2]));
+        TRY(viz_opt_int(L, o, "prev_g", 0, VIZ_G_ID_MAX, &in->n[0]));
+        return viz_opt_int(L, o, "count", 0, INT64_MAX, &in->n[1]);
+    default: break;
+    }
+    VIZ_ASSERT(0 && "viz_parse_info: not a kind with a row");
+    return -1;
+}
+
 /* Unknown kinds: keep the whole line and whatever g/m/p it has that look right. */
 static int viz_parse_unknown(viz_loader *L, const cJSON *o, viz_event *e, uint32_t name, const char *line,
                              size_t len) {
@@ -721,12 +954,7 @@ static int viz_parse_kind(viz_loader *L, const cJSON *o, viz_event *e) {
     case VIZ_EV_RUNQ_MOVE:
         TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_REQ));
         return viz_get_gs(L, o, e);
-    case VIZ_EV_DECISION:
-        TRY(viz_get_str(L, o, "kind", VIZ_REQ, &e->aux));
-        TRY(viz_get_int(L, o, "n", VIZ_REQ, 1, INT32_MAX, &v));
-        e->g2 = (int32_t)v;
-        TRY(viz_get_int(L, o, "choice", VIZ_REQ, 0, v - 1, &e->x));
-        return 0;
+    case VIZ_EV_DECISION: return viz_parse_info(L, o, e);
     case VIZ_EV_FRAME_ENTER:
         TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
         return viz_parse_frame(L, o, e);
@@ -758,6 +986,8 @@ static int viz_parse_kind(viz_loader *L, const cJSON *o, viz_event *e) {
     case VIZ_EV_VAR_LOAD:
     case VIZ_EV_VAR_STORE:
         TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        TRY(viz_get_bool(L, o, "atomic", VIZ_OPT, &flag));
+        if (flag) e->sub |= VIZ_F_ATOMIC;
         return viz_parse_var(L, o, e);
     case VIZ_EV_PRINT:
         TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
@@ -766,6 +996,61 @@ static int viz_parse_kind(viz_loader *L, const cJSON *o, viz_event *e) {
     case VIZ_EV_FAIL:
         TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
         return viz_get_str(L, o, "message", VIZ_OPT, &e->aux) < 0 ? -1 : 0;
+    case VIZ_EV_PROC_IDLE: return viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_REQ);
+    case VIZ_EV_PROC_STEAL: return viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_REQ);
+    case VIZ_EV_M_POLL:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_REQ, VIZ_OPT));
+        TRY(r = viz_get_int(L, o, "until", VIZ_OPT, 0, INT64_MAX, &v));
+        e->x = r == 0 ? v : -1;
+        return 0;
+    case VIZ_EV_M_EXIT: return viz_get_gmp(L, o, e, VIZ_OPT, VIZ_REQ, VIZ_OPT);
+    case VIZ_EV_SYSMON:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        return viz_get_str(L, o, "action", VIZ_OPT, &e->aux) < 0 ? -1 : 0;
+    case VIZ_EV_PREEMPT:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        TRY(viz_get_bool(L, o, "async", VIZ_OPT, &flag));
+        if (flag) e->sub |= VIZ_F_ASYNC;
+        TRY(r = viz_get_int(L, o, "at", VIZ_OPT, 0, INT64_MAX, &v));
+        e->x = r == 0 ? v : -1;
+        return 0;
+    case VIZ_EV_GO_SYSCALL_BEGIN:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        TRY(viz_get_bool(L, o, "blocking", VIZ_OPT, &flag));
+        if (flag) e->sub |= VIZ_F_BLOCKING;
+        TRY(r = viz_get_int(L, o, "dur", VIZ_OPT, 0, INT64_MAX, &v));
+        e->x = r == 0 ? v : -1;
+        return 0;
+    case VIZ_EV_GO_SYSCALL_END:
+    case VIZ_EV_GO_SYSCALL_END_BLOCKED:
+    case VIZ_EV_MAIN_RETURN: return viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT);
+    case VIZ_EV_GO_LEAK:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        return viz_get_str(L, o, "reason", VIZ_OPT, &e->aux) < 0 ? -1 : 0;
+    case VIZ_EV_LOCK_OS_THREAD:
+    case VIZ_EV_UNLOCK_OS_THREAD:
+        TRY(viz_get_gmp(L, o, e, VIZ_REQ, VIZ_OPT, VIZ_OPT));
+        TRY(r = viz_get_int(L, o, "locked", VIZ_OPT, 0, INT64_MAX, &v));
+        e->x = r == 0 ? v : -1;
+        return 0;
+    case VIZ_EV_SELECT:
+    case VIZ_EV_TIMER_ARM:
+    case VIZ_EV_TIMER_FIRE:
+    case VIZ_EV_MUTEX_LOCK:
+    case VIZ_EV_MUTEX_STARVING:
+    case VIZ_EV_MUTEX_UNLOCK:
+    case VIZ_EV_RWMUTEX_LOCK:
+    case VIZ_EV_RWMUTEX_UNLOCK:
+    case VIZ_EV_WAITGROUP_ADD:
+    case VIZ_EV_WAITGROUP_WAIT:
+    case VIZ_EV_COND_WAIT:
+    case VIZ_EV_COND_NOTIFY:
+    case VIZ_EV_ONCE_DO:
+    case VIZ_EV_CONTEXT_NEW:
+    case VIZ_EV_CONTEXT_CANCEL:
+    case VIZ_EV_RACE:
+        TRY(viz_get_gmp(L, o, e, VIZ_OPT, VIZ_OPT, VIZ_OPT));
+        return viz_parse_info(L, o, e);
     case VIZ_EV_UNKNOWN:
     case VIZ_EV_KIND_COUNT: break;
     }
@@ -928,6 +1213,7 @@ void viz_model_free(viz_model *m) {
     free(m->frames);
     free(m->copies);
     free(m->vars);
+    free(m->infos);
     free(m->gs);
     free(m->words);
     free(m->bytes);
@@ -1061,7 +1347,9 @@ static int viz_append(viz_model *dst, viz_model *src) {
          : -1)
     int64_t ev0 = dst->ev_count, cr0 = dst->create_count, fr0 = dst->frame_count, cp0 = dst->copy_count;
     int64_t va0 = dst->var_count, gs0 = dst->gs_count, wo0 = dst->word_count, by0 = dst->byte_count;
+    int64_t in0 = dst->info_count;
     if (oom || VIZ_APPEND_ARRAY(ev, ev_count, ev_cap) || VIZ_APPEND_ARRAY(creates, create_count, create_cap) ||
+        VIZ_APPEND_ARRAY(infos, info_count, info_cap) ||
         VIZ_APPEND_ARRAY(frames, frame_count, frame_cap) || VIZ_APPEND_ARRAY(copies, copy_count, copy_cap) ||
         VIZ_APPEND_ARRAY(vars, var_count, var_cap) || VIZ_APPEND_ARRAY(gs, gs_count, gs_cap) ||
         VIZ_APPEND_ARRAY(words, word_count, word_cap) || VIZ_APPEND_ARRAY(bytes, byte_count, byte_cap)) {
@@ -1069,7 +1357,7 @@ static int viz_append(viz_model *dst, viz_model *src) {
         return -1;
     }
 #undef VIZ_APPEND_ARRAY
-    if (dst->gs_count + src->gs_count > (int64_t)UINT32_MAX) {
+    if (dst->gs_count + src->gs_count > (int64_t)UINT32_MAX || dst->info_count + src->info_count > (int64_t)UINT32_MAX) {
         free(map);
         return -1;
     }
@@ -1094,6 +1382,10 @@ static int viz_append(viz_model *dst, viz_model *src) {
         c->bytes_off += (uint64_t)by0;
     }
     for (int64_t k = 0; k < src->var_count; k++) dst->vars[va0 + k].name = map[dst->vars[va0 + k].name];
+    for (int64_t k = 0; k < src->info_count; k++) {
+        viz_info *r = &dst->infos[in0 + k];
+        for (int j = 0; j < 4; j++) r->s[j] = map[r->s[j]];
+    }
     for (int64_t k = 0; k < src->ev_count; k++) {
         viz_event *e = &dst->ev[ev0 + k];
         e->why = map[e->why];
@@ -1107,9 +1399,30 @@ static int viz_append(viz_model *dst, viz_model *src) {
         case VIZ_EV_VAR_STORE: e->aux += (uint32_t)va0; break;
         case VIZ_EV_RUNQ_STEAL:
         case VIZ_EV_RUNQ_MOVE: e->aux += (uint32_t)gs0; break;
+        case VIZ_EV_DECISION:
+        case VIZ_EV_SELECT:
+        case VIZ_EV_TIMER_ARM:
+        case VIZ_EV_TIMER_FIRE:
+        case VIZ_EV_MUTEX_LOCK:
+        case VIZ_EV_MUTEX_STARVING:
+        case VIZ_EV_MUTEX_UNLOCK:
+        case VIZ_EV_RWMUTEX_LOCK:
+        case VIZ_EV_RWMUTEX_UNLOCK:
+        case VIZ_EV_WAITGROUP_ADD:
+        case VIZ_EV_WAITGROUP_WAIT:
+        case VIZ_EV_COND_WAIT:
+        case VIZ_EV_COND_NOTIFY:
+        case VIZ_EV_ONCE_DO:
+        case VIZ_EV_CONTEXT_NEW:
+        case VIZ_EV_CONTEXT_CANCEL:
+        case VIZ_EV_RACE:
+            e->aux += (uint32_t)in0;
+            if (e->kind == VIZ_EV_SELECT) dst->infos[e->aux].n[2] += gs0;
+            break;
         case VIZ_EV_GO_STOP:
         case VIZ_EV_GO_BLOCK:
-        case VIZ_EV_DECISION:
+        case VIZ_EV_GO_LEAK:
+        case VIZ_EV_SYSMON:
         case VIZ_EV_FRAME_EXIT:
         case VIZ_EV_PRINT:
         case VIZ_EV_PANIC:
@@ -1126,6 +1439,7 @@ static int viz_append(viz_model *dst, viz_model *src) {
     dst->frame_count += src->frame_count;
     dst->copy_count += src->copy_count;
     dst->var_count += src->var_count;
+    dst->info_count += src->info_count;
     dst->gs_count += src->gs_count;
     dst->word_count += src->word_count;
     dst->byte_count += src->byte_count;

@@ -63,24 +63,61 @@ typedef enum viz_kind {
     VIZ_EV_RUNQ_GET,      /* g out of p's queue sub */
     VIZ_EV_RUNQ_STEAL,    /* p steals from P g2 the Gs aux..aux+x of gs[]; sub = queue */
     VIZ_EV_RUNQ_MOVE,     /* p's local head to the global queue: gs[aux..aux+x] */
-    VIZ_EV_DECISION,      /* aux = decision kind id; g2 = n; x = choice */
+    VIZ_EV_DECISION,      /* aux = viz_info row (s0 its kind); g2 = n; x = choice */
     VIZ_EV_FRAME_ENTER,   /* g pushes frame row aux (viz_frame) */
     VIZ_EV_FRAME_EXIT,    /* g pops; aux = fn id; x = depth */
     VIZ_EV_ARG_COPY,      /* copy row aux (viz_copy); g = the running G, g2 = dst_g */
     VIZ_EV_VALUE_COPY,    /* copy row aux (channel values) */
     VIZ_EV_CHAN_MAKE,     /* g makes channel x (address); g2 = cap; aux = elem size */
     VIZ_EV_CHAN_CLOSE,    /* g closes channel x; g2 = woken */
-    VIZ_EV_VAR_NEW,       /* g; aux = var row; x = value */
+    VIZ_EV_VAR_NEW,       /* g; aux = var row; x = value; sub: VIZ_F_ATOMIC (loads, stores) */
     VIZ_EV_VAR_LOAD,
     VIZ_EV_VAR_STORE,
     VIZ_EV_PRINT,         /* g prints text aux */
     VIZ_EV_PANIC,         /* g; aux = message id */
     VIZ_EV_FAIL,          /* g; aux = message id */
+    /* Ps and Ms */
+    VIZ_EV_PROC_IDLE,     /* p goes to the idle list (handoffp) */
+    VIZ_EV_PROC_STEAL,    /* sysmon m retakes p from a syscall */
+    VIZ_EV_M_POLL,        /* m blocks in netpoll; x = until ns */
+    VIZ_EV_M_EXIT,        /* m exits with its locked G */
+    VIZ_EV_SYSMON,        /* sysmon m acts; aux = action id */
+    VIZ_EV_PREEMPT,       /* sysmon preempts g on p/m; sub: VIZ_F_ASYNC; x = at ns (-1 absent) */
+    /* goroutines */
+    VIZ_EV_GO_SYSCALL_BEGIN,       /* g enters a syscall; x = dur ns (-1); sub: VIZ_F_BLOCKING */
+    VIZ_EV_GO_SYSCALL_END,         /* g returns and runs on p/m */
+    VIZ_EV_GO_SYSCALL_END_BLOCKED, /* g returns with no P: global queue, m stops */
+    VIZ_EV_GO_LEAK,       /* g still alive after main returned; aux = reason id */
+    VIZ_EV_MAIN_RETURN,   /* main.main returned */
+    VIZ_EV_LOCK_OS_THREAD,   /* g wired to m; x = locked (lockedExt after, -1) */
+    VIZ_EV_UNLOCK_OS_THREAD, /* x = locked */
+    /* channels and the rest: aux = viz_info row (fields per kind in viz_info) */
+    VIZ_EV_SELECT,
+    VIZ_EV_TIMER_ARM,     /* g = the sleeper (sleep timers); x = when */
+    VIZ_EV_TIMER_FIRE,    /* g = the sleeper (sleep timers); x = when */
+    VIZ_EV_MUTEX_LOCK,
+    VIZ_EV_MUTEX_STARVING,
+    VIZ_EV_MUTEX_UNLOCK,
+    VIZ_EV_RWMUTEX_LOCK,
+    VIZ_EV_RWMUTEX_UNLOCK,
+    VIZ_EV_WAITGROUP_ADD,
+    VIZ_EV_WAITGROUP_WAIT,
+    VIZ_EV_COND_WAIT,
+    VIZ_EV_COND_NOTIFY,
+    VIZ_EV_ONCE_DO,
+    VIZ_EV_CONTEXT_NEW,
+    VIZ_EV_CONTEXT_CANCEL,
+    VIZ_EV_RACE,
     VIZ_EV_KIND_COUNT
 } viz_kind;
 
 enum viz_queue { VIZ_Q_NONE = 0, VIZ_Q_RUNNEXT = 1, VIZ_Q_LOCAL = 2, VIZ_Q_GLOBAL = 3 };
-enum { VIZ_F_NEW = 1, VIZ_F_SPINNING = 2, VIZ_F_INHERIT = 4, VIZ_F_REUSED = 8 };
+enum {
+    VIZ_F_NEW = 1, VIZ_F_SPINNING = 2, VIZ_F_INHERIT = 4, VIZ_F_REUSED = 8,
+    VIZ_F_ASYNC = 16,     /* Preempt */
+    VIZ_F_BLOCKING = 32,  /* GoSyscallBegin */
+    VIZ_F_ATOMIC = 64,    /* VarLoad/VarStore */
+};
 
 typedef struct viz_event {
     int64_t t_ns;     /* virtual time */
@@ -117,6 +154,37 @@ typedef struct viz_copy {     /* ArgCopy and ValueCopy */
     uint32_t src_kind, dst_kind, src_frame, src_var, dst_frame; /* string ids */
     uint64_t bytes_off;       /* bytes[bytes_off .. bytes_off+size) in viz_model.bytes */
 } viz_copy;
+
+/* The fields of the kinds with an object or several values (aux = row). The address
+ * is the object's: a Select's chosen chan, a timer, a mutex, rwmutex, waitgroup, cond,
+ * once, context, or a Race's address. Per kind (s: string ids, n: numbers, f: flags):
+ *   Decision      s0 kind, s1 key, s2 pick, s3 cands joined by ", "
+ *   Select        s0 op, s1 dir; n0 cases, n1 chosen, n2/n3 pollorder off/count in gs;
+ *                 f: HAS_DEFAULT, BLOCKED, OK (+ HAS_OK)
+ *   TimerArm/Fire s0 kind
+ *   MutexLock     s0 how; n0 state, n1 waiters, n2 waited_ns, n3 spins; f: STARVING
+ *   MutexStarving n0 state, n2 waited_ns; f: STARVING
+ *   MutexUnlock   n0 state, n1 waiters; f: HANDOFF
+ *   RWMutex*      s0 mode, s1 how; n0 reader_count, n1 reader_wait
+ *   WaitGroupAdd  n0 delta, n1 counter, n2 waiters; Wait: n1 counter, f: BLOCKED
+ *   CondWait      n0 ticket; CondNotify: n0 woken, n1 notify, n2 wait, f: ALL
+ *   OnceDo        f: RAN
+ *   ContextNew    s0 kind; n0 key, n1 value, n2 deadline, n3 parent; f: HAS_KEY, HAS_DEADLINE
+ *   ContextCancel s0 err; n0 children
+ *   Race          s0 var, s1 access, s2 prev_access; n0 prev_g, n1 count
+ * A number absent from the line is -1 (n3 of ContextNew: 0). */
+typedef struct viz_info {
+    uint64_t addr;
+    int64_t n[4];
+    uint32_t s[4];
+    uint32_t f;               /* VIZ_I_* */
+    uint32_t pad;
+} viz_info;
+enum {
+    VIZ_I_HAS_DEFAULT = 1, VIZ_I_BLOCKED = 2, VIZ_I_OK = 4, VIZ_I_HAS_OK = 8, VIZ_I_STARVING = 16,
+    VIZ_I_HANDOFF = 32, VIZ_I_ALL = 64, VIZ_I_RAN = 128, VIZ_I_HAS_KEY = 256, VIZ_I_HAS_DEADLINE = 512,
+    VIZ_I_HAS_ADDR = 1024,
+};
 
 typedef struct viz_var {
     uint32_t name;
@@ -159,7 +227,9 @@ typedef struct viz_model {
     int64_t copy_count, copy_cap;
     viz_var *vars;
     int64_t var_count, var_cap;
-    int32_t *gs;              /* goroutine lists of RunqSteal / RunqMove */
+    viz_info *infos;          /* rows of the kinds listed at viz_info */
+    int64_t info_count, info_cap;
+    int32_t *gs;              /* goroutine lists of RunqSteal / RunqMove, Select's pollorder */
     int64_t gs_count, gs_cap;
     uint64_t *words;          /* frame argument words */
     int64_t word_count, word_cap;
@@ -208,8 +278,13 @@ uint32_t viz_str_find(const viz_model *m, const char *s);
 
 const char *viz_kind_name(const viz_model *m, const viz_event *e);
 const char *viz_queue_name(int q);
+/* The kind for a name, VIZ_EV_UNKNOWN if this viewer does not know it. */
+viz_kind viz_kind_of(const char *name);
 /* A one-line description of event i ("GoStart G4 on P0 M0 schedtick=0 ..."). */
 void viz_event_describe(const viz_model *m, int64_t i, char *buf, size_t size);
+/* A virtual time or duration, exact to the nanosecond, in the largest unit that keeps
+ * it >= 1 with no trailing zeros: "0ns", "850ns", "4.2µs", "1.00084ms", "3s". */
+void viz_fmt_ns_exact(int64_t ns, char *buf, size_t size);
 /* Parses "0x..." into *out; 0 on success. */
 int viz_parse_addr(const char *s, uint64_t *out);
 /* Little-endian int64 of up to 8 bytes (sign-extended from the top byte). */

@@ -176,8 +176,9 @@ static int viz_rq_apply(viz_rq *rq, const viz_index *ix, const viz_event *e) {
     case VIZ_EV_PROC_STOP:
         if (pok) rq->pm[p] = rq->curg[p] = -1;
         return 0;
-    case VIZ_EV_UNKNOWN: /* the kinds this replay knows by name: ProcSteal, ProcIdle */
-        if (pok && e->x != 0 && (e->x == ix->s_proc_steal || e->x == ix->s_proc_idle)) rq->pm[p] = rq->curg[p] = -1;
+    case VIZ_EV_PROC_STEAL: /* retake, handoffp: the P is let go */
+    case VIZ_EV_PROC_IDLE:
+        if (pok) rq->pm[p] = rq->curg[p] = -1;
         return 0;
     default: return 0;
     }
