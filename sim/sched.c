@@ -251,6 +251,7 @@ void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why) {
     }
     sim_ev_why(s, o, why);
     sim_acquirep(s, m, pp, "startm: the woken M takes the idle P");
+    m->waking = 1;
     sim_m_activate(s, m, SIM_M_SCHEDULE, s->now_ns + latency);
 }
 
@@ -714,11 +715,13 @@ static int32_t sim_stealwork(sim_sched *s, sim_m *m, sim_p *pp) {
         if (a == 1) coprimes[ncop++] = i;
     }
     SIM_ASSERT(ncop >= 1);
-    if (m->steal_wait_p >= 0) { /* back from usleep(3): take that runnext if it is still there */
+    if (m->steal_wait_p >= 0) { /* back from usleep(3): pp.runnext.cas(next, 0) */
         sim_p *p2 = &s->allp[m->steal_wait_p];
         m->steal_wait_p = -1;
-        int32_t gi = p2->status != SIM_PIDLE ? sim_runqsteal(s, pp, p2, true) : -1;
-        if (gi >= 0) return gi;
+        if (p2->status != SIM_PIDLE && p2->runnext == m->steal_wait_g && p2->runqhead == p2->runqtail) {
+            int32_t gi = sim_runqsteal(s, pp, p2, true);
+            if (gi >= 0) return gi;
+        }
     }
     for (int i = 0; i < SIM_STEAL_TRIES; i++) {
         bool last = i == SIM_STEAL_TRIES - 1;
@@ -737,8 +740,12 @@ static int32_t sim_stealwork(sim_sched *s, sim_m *m, sim_p *pp) {
                 if (gi >= 0) return gi;
             }
             if (p2->status == SIM_PIDLE) continue; /* idlepMask */
-            if (last && p2->status == SIM_PRUNNING && p2->runqhead == p2->runqtail && p2->runnext >= 0) {
+            /* _Prunning: its M holds it and runs (a P handed to an M that is still waking
+             * is _Pidle in the runtime until that M's acquirep). */
+            if (last && p2->status == SIM_PRUNNING && p2->runqhead == p2->runqtail && p2->runnext >= 0 &&
+                p2->m >= 0 && !s->allm[p2->m].waking) {
                 m->steal_wait_p = p2->id; /* usleep(3), then look again */
+                m->steal_wait_g = p2->runnext;
                 return SIM_STEAL_USLEEP;
             }
             int32_t gi = sim_runqsteal(s, pp, p2, last);
@@ -881,6 +888,7 @@ static void sim_startlockedm(sim_sched *s, sim_m *m, int32_t gi) {
     sim_ev_why(s, o, "startlockedm: wake the M the G is locked to");
     sim_acquirep(s, lm, pp, "startlockedm: the locked M takes the P");
     lm->locked_handoff = 1; /* it runs gi when it wakes: stoplockedm returns, execute */
+    lm->waking = 1;
     sim_m_activate(s, lm, SIM_M_SCHEDULE, lm->when_ns);
     sim_stopm(s, m);
 }
@@ -888,6 +896,7 @@ static void sim_startlockedm(sim_sched *s, sim_m *m, int32_t gi) {
 void sim_schedule(sim_sched *s, sim_m *m) {
     SIM_ASSERT(m->curg < 0);
     SIM_ASSERT(m->p >= 0);
+    m->waking = 0; /* it runs: acquirep(mp.nextp) */
     if (m->lockedg >= 0 && m->locked_handoff) { /* woken by startlockedm */
         m->locked_handoff = 0;
         sim_execute(s, m, m->lockedg, false, "startlockedm: the locked G runs on its own M");

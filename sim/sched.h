@@ -194,7 +194,9 @@ typedef struct sim_m {
     int32_t link;             /* next idle M */
     int64_t when_ns;          /* virtual time of its next step (when not idle) */
     int32_t steal_wait_p;     /* runqgrab's usleep(3) before taking this P's runnext, or -1 */
+    int32_t steal_wait_g;     /* ... the runnext it saw then (allg index): the CAS's old value */
     int32_t locked_handoff;   /* startlockedm handed it its locked G: run it when it wakes */
+    int32_t waking;           /* started (startm) but not yet run: its P is not yet _Prunning */
 } sim_m;
 
 typedef struct sim_hchan sim_hchan;
