@@ -90,7 +90,7 @@ GMP_SCENARIO(context_values,
              "its own WithValue(span), and works in 1 ms steps, each a select between <-ctx.Done() and "
              "time.After(1ms). The handler needing 1 step finishes; at 3.5 ms the timerCtx's time.AfterFunc "
              "goroutine (context.WithDeadlineCause.func2, created by time.goFunc) cancels the context with "
-             "DeadlineExceeded: ContextCancel, the Done channel's ChanClose, and the two handlers still "
-             "working wake from their selects while the watcher wakes from <-ctx.Done(). Derived contexts "
-             "share their parent's Done and Err.",
+             "DeadlineExceeded: ContextCancel, the Done channel's ChanClose, and the one handler still "
+             "working (5 steps; the 3-step one finished at about 3 ms) wakes from its select while the "
+             "watcher wakes from <-ctx.Done(). Derived contexts share their parent's Done and Err.",
              context_values_main)

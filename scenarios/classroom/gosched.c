@@ -50,5 +50,6 @@ GMP_SCENARIO(gosched,
              "queue. Gosched puts the yielder on the global queue, which findRunnable only looks at first "
              "when the P's schedtick is a multiple of 61 (or when the local queue is empty): run with "
              "--procs 1 and find the RunqGet events with queue \"global\" and why \"schedtick%61\". The "
-             "yielder waits about 61 busy goroutines each time.",
+             "yielder waits for about 60 busy goroutines the first two times; the third time the local "
+             "queue runs dry first and the global queue is reached in turn.",
              gosched_main)

@@ -59,7 +59,9 @@ GMP_SCENARIO(mutex_starvation,
              "(Semrelease(handoff), MutexUnlock handoff=true) and yields the P to it (goyield: GoStop "
              "preempted, the hog to the local queue's tail, the waiter runs next inheriting the time "
              "slice). As the last waiter it switches the mutex back to normal mode: about 1 ms of waiting "
-             "in all. Run it with --procs 2 or more: with one P the waiter runs only when sysmon preempts "
-             "the hog (10 ms slices), so the P, not the mutex, is what it waits for. With --go 1.8 there is "
+             "in all. Run it with --procs 2 or more: with one P the waiter waits for the P, not the mutex. "
+             "sysmon preempts the hog once, at about 11 ms, but P0's schedtick is still 0, so the "
+             "schedtick%61 check runs the hog again from the global queue, and the waiter (in the local "
+             "queue) only runs when the hog ends at 30 ms, to find the mutex free. With --go 1.8 there is "
              "no starvation mode: the waiter gets the mutex only when the hog gives up, after 30 ms.",
              mutex_starvation_main)

@@ -77,8 +77,9 @@ GMP_SCENARIO(osargs,
              "runtime.argslice[i]) and package os copies that again into os.Args (os.init: append([]string{}, "
              "argslice...)); the frames runtime.goargs and os.init show where each copy happens. main then "
              "starts three workers with os.Args by value: the go statement copies the slice header (ArgCopy "
-             "shows the cell addresses), not the strings. While the workers run, a C library rewrites argv "
-             "in place (VarStore -1 into argv[i], as setproctitle does for ps): the workers print 8 250 3 "
-             "anyway, because they only ever read os.Args, a snapshot written before their go statements "
+             "shows the cell addresses), not the strings. Right after the go statements (on seed 1 before "
+             "any worker has started), a C library rewrites argv in place (VarStore -1 into argv[i], as "
+             "setproctitle does for ps): the workers print 8 250 3 anyway, because they only ever read "
+             "os.Args, a snapshot written before their go statements "
              "(the race detector agrees: every load is ordered after the stores by the go statements).",
              osargs_main)

@@ -39,6 +39,6 @@ GMP_SCENARIO(preemption,
              "With --procs 1, a hog goroutine runs a 50 ms loop with no function call while a ticker wants "
              "to run. Since Go 1.14 sysmon sees the P on one schedtick for 10 ms and preempts the hog with a "
              "signal (Preempt async, GoStop preempted): the ticker gets the P between slices. With "
-             "--go 1.13 preemption is cooperative: the hog keeps the P until its loop ends, and the "
-             "ticker's ticks all come after 50 ms.",
+             "--go 1.13 preemption is cooperative: once the hog has the P (after ticks 1 and 2, at 0.1 "
+             "and 0.2 ms) it keeps it until its loop ends, and ticks 3 to 5 all come at about 50 ms.",
              preemption_main)

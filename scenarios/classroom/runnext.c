@@ -36,5 +36,7 @@ GMP_SCENARIO(runnext,
              "sender's stack onto its own (ValueCopy, recvDirect) and readies the sender into its P's runnext; "
              "when the receiver blocks in turn, the other goroutine runs next with "
              "inherit_time true: schedtick does not move, the pair shares one time slice on one P, and the "
-             "other Ps stay idle (their spinning M may steal the runnext only on its last steal pass).",
+             "other Ps stay idle: a spinning M may take the runnext only on its last steal pass, and from "
+             "a running P only after sleeping 3 us (runqgrab's usleep(3)) to let that P run it first; on "
+             "seed 1 it does, and the pair never leaves P0.",
              runnext_main)

@@ -32,6 +32,7 @@ GMP_SCENARIO(spinning,
              "main starts bursts of 8 short tasks. Each go statement calls wakep, which starts a spinning "
              "M only when none spins and a P is idle (MStart spinning). A spinning M that finds work stops "
              "spinning and wakes the next one (resetspinning), so Ms come up one after another rather than "
-             "all at once; between bursts they find nothing, drop spinning and park (MStop). Watch "
-             "--schedtrace 1 for spinningthreads and idlethreads.",
+             "all at once; between bursts they find nothing, drop spinning and park (MStop). Watch the "
+             "MStart/MSpin/MStop events (the run lasts about 0.64 ms, so --schedtrace 1 prints only its "
+             "SCHED 0ms line; gmpsim dump FILE --at T shows the queues at any time).",
              spinning_main)

@@ -35,9 +35,13 @@ static void syscall_handoff_main(void *argp) {
 }
 
 GMP_SCENARIO(syscall_handoff,
-             "A reader goroutine makes a 500 us blocking syscall while three CPU-bound workers wait in the "
-             "same P's run queue. entersyscall leaves the P in _Psyscall; sysmon notices it after one "
-             "unchanged tick (20 us or more) with work queued and retakes it (ProcSteal), and handoffp "
-             "starts an M to run the workers. When the syscall returns, exitsyscall cannot get its old P "
-             "back and takes an idle one or queues the G globally. Compare --procs 1 and 2.",
+             "A reader goroutine makes a 500 us blocking syscall while CPU-bound workers want to run. "
+             "entersyscall leaves the P in _Psyscall. sysmon's retake takes it back (ProcSteal) at its "
+             "next look (20 us or more; for the first syscall on a P its very first look, since the P's "
+             "syscalltick and sysmon's copy both start at 0; later, after one unchanged tick) if work is "
+             "queued on it (--procs 1: two workers still wait in that P's run queue), or if no P "
+             "is idle and no M spins (--procs 2 and the default 4: \"no M to spare\"). handoffp then "
+             "starts an M: one to run the queued workers, or a spinning one if there is none. When the "
+             "syscall returns, exitsyscall cannot get its old P back and takes an idle one or queues the G "
+             "globally. Run it with --procs 1, then compare 2 and 4.",
              syscall_handoff_main)
