@@ -50,16 +50,8 @@ record() { # record SCENARIO PROCS SEED [GO] [race]
 # A bug scenario's golden is its shrunk failing schedule: the first failure of random seeds
 # 1..5000 (with the options the bug needs), minimised by `gmpsim shrink`.
 bugs=$(grep -ho 'GMP_SCENARIO([a-z0-9_]*' "$root"/scenarios/bugs/*.c | sed 's/GMP_SCENARIO(//' | grep -v '_fixed$' || true)
-bug_options() { # the explore options a bug needs (its docs/bugs.md row says the same)
-  case $1 in
-    cockroach_35501) echo "--race --go 1.21" ;;
-    etcd_4876 | kubernetes_70892 | serving_3148) echo "--race" ;;
-    grpc_862) echo "--leak-grace 100us" ;; # it retries for ever: a short grace keeps the file small
-    istio_16224) echo "--leaks=ignore" ;;  # Run stays blocked after close(stop), fixed or not
-    etcd_7492) echo "" ;;                  # a hang: recorded at the golden event limit
-    *) echo "" ;;
-  esac
-}
+# shellcheck source=scripts/bug_options.sh
+. "$root/scripts/bug_options.sh"
 record_shrunk() { # record_shrunk SCENARIO
   local scn=$1 tmp
   tmp=$(mktemp -d)
