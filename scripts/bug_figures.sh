@@ -25,11 +25,14 @@ for strat in random pct:3; do
   for k in $(seq 0 19); do
     s=$((1 + 10000 * k))
     out=$("$gmpsim" explore "$name" --strategy "$strat" --seeds "$s..$((s + 4999))" --until-fail -q "$@" 2>&1 || true)
-    line=$(printf '%s\n' "$out" | grep -m1 "^explore ")
-    runs=$(printf '%s\n' "$line" | sed -E 's/.*: ([0-9]+) schedules.*/\1/')
-    rate=$(printf '%s\n' "$line" | sed -E 's/.* ([0-9]+)\/s,.*/\1/')
+    # Here-strings, not pipes: grep -m1 leaving early would kill printf with SIGPIPE, and
+    # pipefail would end the script without a word.
+    line=$(grep -m1 "^explore " <<< "$out" || true)
+    if [ -z "$line" ]; then echo "bug_figures: $strat S=$s: explore printed no summary: $out" >&2; exit 1; fi
+    runs=$(sed -E 's/.*: ([0-9]+) schedules.*/\1/' <<< "$line")
+    rate=$(sed -E 's/.* ([0-9]+)\/s,.*/\1/' <<< "$line")
     ms=$(awk -v n="$runs" -v r="$rate" 'BEGIN { printf "%.3f", (r > 0 ? 1000 * n / r : 0) }')
-    fails=$(printf '%s\n' "$line" | sed -E 's/.* ([0-9]+) failures.*/\1/')
+    fails=$(sed -E 's/.* ([0-9]+) failures.*/\1/' <<< "$line")
     if [ "$fails" = 0 ]; then echo "$strat S=$s: no failure in $runs schedules" >&2; continue; fi
     echo "$runs" >> "$tmp/n"; echo "$ms" >> "$tmp/s"
   done

@@ -26,6 +26,7 @@ sim_sched *sim_api_enter(const char *file, int line) {
     sim_g *g = sim_g_at(s, s->curg);
     s->api_calls++;
     sim_frame_set_line(g, file, line);
+    sim_os_preempt_point(s); /* --os-preempt: the OS may stop this thread before the call */
     /* The function prologue's stack check: a G marked by preemptone stops here. */
     if (g->preempt) sim_gopreempt_m(s, "morestack: g.preempt set, preempted at a call");
     return s;
@@ -243,6 +244,14 @@ void gmp_work_at(int64_t ns, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     if (ns < 0) sim_fatal(s, "gmp_work: negative duration");
     sim_charge(s, ns);
+}
+
+int64_t gmp_rand_intn_at(int64_t n, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    if (n <= 0 || n > (INT64_C(1) << 31)) sim_fail_current(s, GMP_OUTCOME_PANIC, "invalid argument to Intn");
+    int64_t v = sim_choose(s, SIM_CHOICE_RAND, (uint32_t)n, "math/rand.Intn: a value the program draws");
+    sim_charge(s, SIM_COST_VAR_NS);
+    return v;
 }
 
 void gmp_goexit_at(const char *file, int line) {

@@ -148,6 +148,13 @@ static void sim_choice_pick_mwake(sim_sched *s, uint32_t c, char *buf, size_t si
     snprintf(buf, size, "%lld ns", (long long)sim_mwake_latency_ns(s->mwake_nominal_ns, c));
 }
 
+/* ospreempt: the P the M runs for (the M being started), as for mwake. */
+static void sim_choice_pick_ospreempt(sim_sched *s, uint32_t c, char *buf, size_t size) {
+    (void)s;
+    if (c == 0) snprintf(buf, size, "none");
+    else snprintf(buf, size, "before its call %u", c);
+}
+
 /* Any other kind: the goroutine that asks, and where it is. */
 static void sim_choice_describe_generic(sim_sched *s, uint32_t n, int want_ids) {
     (void)n;
@@ -184,6 +191,8 @@ static const sim_choice_kind_def sim_choice_kinds[SIM_CHOICE_KIND_COUNT] = {
     [SIM_CHOICE_STEAL_ORDER] = {"steal_order", sim_choice_describe_steal, sim_choice_pick_steal},
     [SIM_CHOICE_SELECT_ORDER] = {"select_order", NULL, NULL},
     [SIM_CHOICE_MWAKE] = {"mwake", sim_choice_describe_mwake, sim_choice_pick_mwake},
+    [SIM_CHOICE_RAND] = {"rand", NULL, NULL},
+    [SIM_CHOICE_OSPREEMPT] = {"ospreempt", sim_choice_describe_mwake, sim_choice_pick_ospreempt},
 };
 
 const char *sim_choice_kind_name(sim_choice_kind k) {

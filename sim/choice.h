@@ -34,6 +34,8 @@ typedef enum sim_choice_kind {
     SIM_CHOICE_STEAL_ORDER,   /* stealWork: stealOrder.start(cheaprand()) */
     SIM_CHOICE_SELECT_ORDER,  /* selectgo: pollorder's cheaprandn(i+1), one per case after the first */
     SIM_CHOICE_MWAKE,         /* startm: how long until the woken (or new) M runs: the OS's timing */
+    SIM_CHOICE_RAND,          /* math/rand.Intn in scenario code (gmp_rand_intn): the value */
+    SIM_CHOICE_OSPREEMPT,     /* --os-preempt: before which gmp_* call of a started M the OS deschedules it */
     SIM_CHOICE_KIND_COUNT
 } sim_choice_kind;
 
@@ -42,6 +44,8 @@ typedef enum sim_choice_kind {
  * eighths), so the OS's timing of thread wake-ups, which decides which M gets to a
  * goroutine first, is explored as a recorded decision like the runtime's own choices. */
 enum { SIM_MWAKE_CHOICES = 16 };
+/* ospreempt: option 0 none; option k: before the M's k-th gmp_* call since it started. */
+enum { SIM_OSPREEMPT_CHOICES = 65 };
 int64_t sim_mwake_latency_ns(int64_t nominal_ns, uint32_t choice);
 
 const char *sim_choice_kind_name(sim_choice_kind k);

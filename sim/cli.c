@@ -42,6 +42,9 @@ static const char usage_text[] =
     "                             report: outcome leak), or end the run when main returns\n"
     "      --leak-grace DURATION  with --leaks=report: how long (virtual) the others may run after\n"
     "                             main returns before what still waits is a leak (default 1s)\n"
+    "      --os-preempt           let the OS deschedule threads: each M, when it starts, draws\n"
+    "                             the gmp_* call (1..64, or none) before which it stops 10us\n"
+    "                             (an ospreempt Decision); finds races with windows of a few ns\n"
     "      --max-events N         stop with outcome `limit` after N events (default 50000000)\n"
     "      --max-time DURATION    stop with outcome `limit` after this virtual time\n"
     "                             (e.g. 500ms, 2s, 1m; default 1h)\n"
@@ -64,7 +67,7 @@ static const char usage_text[] =
     "      --junit FILE           JUnit XML, one test case per failure signature\n"
     "      --results FILE         the results (failing seeds, signatures) for a later merge\n"
     "      --merge R1 R2 ...      instead of running: merge the shards' --results by seed\n"
-    "  -p, -g, --race, --leaks, --leak-grace, --max-events, --max-time, --stack-size   as for run;\n"
+    "  -p, -g, --race, --leaks, --leak-grace, --os-preempt, --max-events, --max-time, --stack-size: as for run;\n"
     "                             -q: no progress line\n"
     "shrink options: -o MIN (required), --max-runs N (default 5000), -v\n"
     "\n"
@@ -123,7 +126,7 @@ static int parse_duration(const char *s, int64_t *ns) {
 }
 
 /* The simulation options that run and explore share (-p, -g, --max-events, --max-time,
- * --stack-size, --race, --leaks, --leak-grace, --yield-timeout) into opt. Returns -1 when c is not one
+ * --stack-size, --race, --leaks, --leak-grace, --os-preempt, --yield-timeout) into opt. Returns -1 when c is not one
  * of them, 0 when it was parsed, or the exit status of a bad value (after its message). */
 static int parse_sim_option(int c, const char *arg, gmp_options *opt) {
     int64_t v;
@@ -153,6 +156,7 @@ static int parse_sim_option(int c, const char *arg, gmp_options *opt) {
         else if (!strcmp(arg, "ignore")) opt->leaks_ignore = 1;
         else return fail_usage("--leaks: '%s' is not report or ignore", arg);
         return 0;
+    case 'X': opt->os_preempt = 1; return 0;
     case 'Z':
         if (parse_duration(arg, &opt->leak_grace_ns) || opt->leak_grace_ns == 0)
             return fail_usage("--leak-grace: '%s' is not a duration such as 10ms, 1s", arg);
@@ -205,6 +209,7 @@ static int cmd_run(int argc, char **argv) {
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
         {"scheddetail", no_argument, NULL, 'D'},     {"leaks", required_argument, NULL, 'L'},
         {"race", no_argument, NULL, 'A'},            {"leak-grace", required_argument, NULL, 'Z'},
+        {"os-preempt", no_argument, NULL, 'X'},
         {"yield-timeout", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0}};
     gmp_options opt;
@@ -487,7 +492,7 @@ static int cmd_explore(int argc, char **argv) {
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
         {"results", required_argument, NULL, 'W'},   {"merge", no_argument, NULL, 'G'},
         {"race", no_argument, NULL, 'A'},            {"leaks", required_argument, NULL, 'L'},
-        {"leak-grace", required_argument, NULL, 'Z'},
+        {"leak-grace", required_argument, NULL, 'Z'}, {"os-preempt", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0}};
     gmp_explore_options eo = {.seed_first = 1, .runs = 100, .jobs = 1};
     gmp_options sim = {0};
@@ -551,6 +556,7 @@ static int cmd_explore(int argc, char **argv) {
     eo.race = sim.race;
     eo.leaks_ignore = sim.leaks_ignore;
     eo.leak_grace_ns = sim.leak_grace_ns;
+    eo.os_preempt = sim.os_preempt;
     if (merge) return explore_merge(argc - optind, argv + optind, junit);
     if (optind + 1 != argc) return fail_usage("%s", "explore: expected one SCENARIO");
     int dfs = eo.strategy && strncmp(eo.strategy, "dfs", 3) == 0;

@@ -30,6 +30,7 @@ enum {
     SIM_COST_SEMA_NS = 50,          /* semrelease waking a waiter: semaRoot lock, dequeue, ready */
     SIM_COST_SELECT_NS = 50,        /* selectgo: shuffle, lock order, sellock/selunlock ... */
     SIM_COST_SELECT_CASE_NS = 10,   /* ... plus this per case */
+    SIM_COST_OS_PREEMPT_NS = 10000, /* --os-preempt: the OS runs another thread on this CPU */
 };
 
 /* How long the others may run after main returns before what is still blocked is

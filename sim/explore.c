@@ -735,6 +735,7 @@ static int sim_x_setup(sim_xstate *x, const gmp_explore_options *eo, char *err, 
     x->base.race = eo->race;
     x->base.leaks_ignore = eo->leaks_ignore;
     x->base.leak_grace_ns = eo->leak_grace_ns;
+    x->base.os_preempt = eo->os_preempt;
     if (gmp_options_check(&x->base, err, err_size) != 0) return -1;
     x->stride = (uint64_t)n;
     x->first = eo->seed_first + (uint64_t)(k - 1);

@@ -139,6 +139,13 @@ static int sim_sf_header(sim_sf *sf, char *err, size_t err_size) {
         if (sim_sf_int(sf, h, 1, "options.schedtrace_ms", 1, INT64_C(1) << 40, &v, err, err_size) != 0) goto out;
         sf->opt.schedtrace_ms = v;
     }
+    if (sim_sf_get(h, "options.os_preempt") != NULL) {
+        if (!cJSON_IsBool(sim_sf_get(h, "options.os_preempt"))) {
+            sim_sf_fail(sf, err, err_size, 1, "options.os_preempt", "not true or false");
+            goto out;
+        }
+        sf->opt.os_preempt = cJSON_IsTrue(sim_sf_get(h, "options.os_preempt"));
+    }
     if (sim_sf_get(h, "options.leak_grace_ns") != NULL) {
         if (sim_sf_int(sf, h, 1, "options.leak_grace_ns", 1, INT64_C(1) << 53, &v, err, err_size) != 0) goto out;
         sf->opt.leak_grace_ns = v;

@@ -413,6 +413,7 @@ static void sim_write_header(sim_sched *s) {
     sim_trace_add_int(o, "max_time_ns", s->opt.max_time_ns);
     cJSON_AddStringToObject(o, "leaks", s->opt.leaks_ignore ? "ignore" : "report");
     sim_trace_add_int(o, "leak_grace_ns", s->opt.leak_grace_ns);
+    if (s->opt.os_preempt) cJSON_AddBoolToObject(o, "os_preempt", true); /* absent: off */
     /* --schedtrace keeps sysmon from deep sleep (runtime.sysmon does so too), so it
      * changes the schedule: recorded when on, for replay. */
     if (s->opt.schedtrace_ms > 0) sim_trace_add_int(o, "schedtrace_ms", s->opt.schedtrace_ms);

@@ -225,6 +225,22 @@ sim_m *sim_newm(sim_sched *s) {
     return m;
 }
 
+/* Not the runtime: the OS. With --os-preempt, a thread that starts running draws where the
+ * OS will deschedule it: before its k-th gmp_* call (sim_os_preempt_point), for
+ * SIM_COST_OS_PREEMPT_NS, still holding its P, as a preempted thread does. One Decision
+ * per M start keeps the count low; the position, in calls, reaches any window of code. */
+void sim_os_preempt_draw(sim_sched *s, sim_m *m) {
+    if (!s->opt.os_preempt) return;
+    m->os_calls_left = (int32_t)sim_choose(s, SIM_CHOICE_OSPREEMPT, SIM_OSPREEMPT_CHOICES,
+                                           "the OS: before which call of this thread it is descheduled (0: none)");
+}
+
+void sim_os_preempt_point(sim_sched *s) {
+    sim_m *m = sim_curm(s);
+    if (m->os_calls_left <= 0 || --m->os_calls_left > 0) return;
+    sim_charge(s, SIM_COST_OS_PREEMPT_NS);
+}
+
 /* Models: runtime.startm(pp, spinning): an idle M, or a new one, gets pp and wakes.
  * Differs: how long the OS takes until that M runs (futex wake or clone) is an mwake
  * Decision around the nominal cost, recorded, as the real latency varies run to run. */
@@ -241,6 +257,7 @@ void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why) {
                             fresh ? "startm: newm: how long until the new thread runs (clone, OS scheduling)"
                                   : "startm: notewakeup: how long until the idle M runs (futex wake, OS scheduling)");
     int64_t latency = sim_mwake_latency_ns(s->mwake_nominal_ns, c);
+    sim_os_preempt_draw(s, m);
     cJSON *o = sim_ev(s, "MStart", NULL, NULL);
     if (o) {
         sim_trace_add_int(o, "m", m->id);
@@ -1103,6 +1120,8 @@ void sim_sched_start(sim_sched *s) {
     sim_acquirep(s, m0, &s->allp[0], "procresize: M0 takes P0");
     m0->state = SIM_M_SCHEDULE;
     m0->when_ns = 0;
+    s->mwake_p = 0;
+    sim_os_preempt_draw(s, m0);
     sim_sysmon_start(s); /* runtime.main: newm(sysmon) */
     if (s->nprocs > 1) {
         /* Differs: the runtime's start-up is not simulated goroutine by goroutine. Before

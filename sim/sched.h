@@ -197,6 +197,7 @@ typedef struct sim_m {
     int32_t steal_wait_g;     /* ... the runnext it saw then (allg index): the CAS's old value */
     int32_t locked_handoff;   /* startlockedm handed it its locked G: run it when it wakes */
     int32_t waking;           /* started (startm) but not yet run: its P is not yet _Prunning */
+    int32_t os_calls_left;    /* --os-preempt: gmp_* calls until the OS deschedules it; 0: none */
 } sim_m;
 
 typedef struct sim_hchan sim_hchan;
@@ -311,6 +312,9 @@ void sim_acquirep(sim_sched *s, sim_m *m, sim_p *pp, const char *why);
 sim_p *sim_releasep(sim_sched *s, sim_m *m, const char *why);
 sim_m *sim_mget(sim_sched *s);
 sim_m *sim_newm(sim_sched *s);
+/* --os-preempt: draw where the OS deschedules a starting M; the point, at each gmp_* call. */
+void sim_os_preempt_draw(sim_sched *s, sim_m *m);
+void sim_os_preempt_point(sim_sched *s);
 void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why);
 void sim_stopm(sim_sched *s, sim_m *m);
 void sim_execute(sim_sched *s, sim_m *m, int32_t gi, bool inherit_time, const char *why);

@@ -56,24 +56,32 @@ gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int lin
     return (gmp_var){v->addr};
 }
 
-int64_t gmp_load_at(gmp_var gv, const char *file, int line) {
+/* A load or store, plain (a racy access) or atomic (synchronisation: a load acquires the
+ * variable's clock, a store merges into it). */
+static int64_t sim_var_load(gmp_var gv, bool atomic, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_var *v = sim_var_lookup(s, gv);
     int64_t value = v->value;
-    sim_var_event(s, "VarLoad", v);
-    sim_race_read(s, v->addr, v->name);
-    sim_charge(s, SIM_COST_VAR_NS);
+    sim_var_event_atomic(s, "VarLoad", v, atomic);
+    if (atomic) sim_race_acquire(s, v->addr);
+    else sim_race_read(s, v->addr, v->name);
+    sim_charge(s, atomic ? SIM_COST_SYNC_NS : SIM_COST_VAR_NS);
     return value;
 }
 
-void gmp_store_at(gmp_var gv, int64_t val, const char *file, int line) {
+static void sim_var_store(gmp_var gv, int64_t val, bool atomic, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_var *v = sim_var_lookup(s, gv);
     v->value = val;
-    sim_var_event(s, "VarStore", v);
-    sim_race_write(s, v->addr, v->name);
-    sim_charge(s, SIM_COST_VAR_NS);
+    sim_var_event_atomic(s, "VarStore", v, atomic);
+    if (atomic) sim_race_release_merge(s, v->addr);
+    else sim_race_write(s, v->addr, v->name);
+    sim_charge(s, atomic ? SIM_COST_SYNC_NS : SIM_COST_VAR_NS);
 }
+
+int64_t gmp_load_at(gmp_var gv, const char *file, int line) { return sim_var_load(gv, false, file, line); }
+
+void gmp_store_at(gmp_var gv, int64_t val, const char *file, int line) { sim_var_store(gv, val, false, file, line); }
 
 /* ---- [SECTION] sync/atomic ------------------------------------------------------ */
 
@@ -82,23 +90,10 @@ void gmp_store_at(gmp_var gv, int64_t val, const char *file, int line) {
  * a read-modify-write does both. Differs: they are not memory accesses for the
  * detector, so a plain access racing with an atomic one is not reported. */
 
-int64_t gmp_atomic_load_at(gmp_var gv, const char *file, int line) {
-    sim_sched *s = sim_api_enter(file, line);
-    sim_var *v = sim_var_lookup(s, gv);
-    int64_t value = v->value;
-    sim_var_event_atomic(s, "VarLoad", v, true);
-    sim_race_acquire(s, v->addr);
-    sim_charge(s, SIM_COST_SYNC_NS);
-    return value;
-}
+int64_t gmp_atomic_load_at(gmp_var gv, const char *file, int line) { return sim_var_load(gv, true, file, line); }
 
 void gmp_atomic_store_at(gmp_var gv, int64_t val, const char *file, int line) {
-    sim_sched *s = sim_api_enter(file, line);
-    sim_var *v = sim_var_lookup(s, gv);
-    v->value = val;
-    sim_var_event_atomic(s, "VarStore", v, true);
-    sim_race_release_merge(s, v->addr);
-    sim_charge(s, SIM_COST_SYNC_NS);
+    sim_var_store(gv, val, true, file, line);
 }
 
 /* A read-modify-write that changed the value: acquire, then release. */

@@ -23,6 +23,7 @@ typedef struct b_bug { /* omitted fields: 0, the default */
     int64_t leak_grace_ns; /* explore with --leak-grace (0: the default) */
     int32_t leaks_ignore;  /* explore with --leaks=ignore */
     int64_t max_events;    /* explore with --max-events (0: the default) */
+    int32_t os_preempt;    /* explore with --os-preempt */
 } b_bug;
 
 /* The budgets are about five times the worst first failure over the 20 starting seeds of
@@ -35,7 +36,7 @@ static const b_bug b_bugs[] = {
     {"cockroach_3710", GMP_OUTCOME_LEAK, "random", .budget = 1500},
     {"cockroach_584", GMP_OUTCOME_LEAK, "random", .budget = 5},
     {"cockroach_6181", GMP_OUTCOME_LEAK, "random", .budget = 30},
-    {"cockroach_9935", GMP_OUTCOME_LEAK, "random", .budget = 15},
+    {"cockroach_9935", GMP_OUTCOME_LEAK, "random", .budget = 20},
     {"etcd_4876", GMP_OUTCOME_RACE, "random", .budget = 15, .race = 1},
     {"etcd_7492", GMP_OUTCOME_LIMIT, "random", .budget = 1035, .max_events = 10000},
     {"grpc_1687", GMP_OUTCOME_PANIC, "random", .budget = 5},
@@ -46,9 +47,10 @@ static const b_bug b_bugs[] = {
     {"kubernetes_11298", GMP_OUTCOME_DEADLOCK, "random", .budget = 20},
     {"kubernetes_30872", GMP_OUTCOME_LEAK, "pct:3", .budget = 760},
     {"kubernetes_38669", GMP_OUTCOME_LEAK, "random", .budget = 5},
-    {"kubernetes_62464", GMP_OUTCOME_LEAK, "pct:3", .budget = 320},
+    {"kubernetes_13058", GMP_OUTCOME_PANIC, "pct:3", .budget = 410, .os_preempt = 1},
+    {"kubernetes_62464", GMP_OUTCOME_LEAK, "pct:3", .budget = 1085, .os_preempt = 1},
     {"kubernetes_70892", GMP_OUTCOME_RACE, "pct:3", .budget = 150, .race = 1},
-    {"moby_21233", GMP_OUTCOME_LEAK, "random", .budget = 10},
+    {"moby_21233", GMP_OUTCOME_LEAK, "random", .budget = 15},
     {"moby_25384", GMP_OUTCOME_LEAK, "random", .budget = 5},
     {"moby_28462", GMP_OUTCOME_LEAK, "pct:3", .budget = 290},
     {"moby_29733", GMP_OUTCOME_DEADLOCK, "random", .budget = 5},
@@ -64,7 +66,8 @@ static void b_explore(gmp_explore_result *er, const b_bug *b, const char *name, 
     gmp_explore_options eo = {.scn = gmp_scenario_find(name), .strategy = strategy, .seed_first = 1,
                               .runs = runs, .max_failures = max_failures, .keep_runs = 1, .race = b->race,
                               .go_minor = b->go_minor, .leak_grace_ns = b->leak_grace_ns,
-                              .leaks_ignore = b->leaks_ignore, .max_events = b->max_events};
+                              .leaks_ignore = b->leaks_ignore, .max_events = b->max_events,
+                              .os_preempt = b->os_preempt};
     ck_assert_msg(eo.scn != NULL, "scenario %s is not registered", name);
     char err[1024];
     ck_assert_msg(gmp_explore(&eo, er, err, sizeof err) == 0, "explore %s: %s", name, err);

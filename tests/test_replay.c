@@ -248,6 +248,64 @@ START_TEST(test_replay_schedtrace) {
 }
 END_TEST
 
+/* --os-preempt: a forced ospreempt choice k stops the M before its k-th gmp_* call for
+ * 10 us; choice 0 (and the option off) stops nothing. Recorded and replayed. */
+static uint32_t t_os_choose(void *ctx, const gmp_decision *d) {
+    uint32_t want = *(const uint32_t *)ctx;
+    return strcmp(d->kind, "ospreempt") == 0 && want < d->n ? want : 0;
+}
+
+static int64_t t_os_run(uint32_t choice, int32_t os_preempt, int64_t *decisions) {
+    gmp_strategy st = {.name = "forced", .choose = t_os_choose, .ctx = &choice};
+    gmp_options opt;
+    gmp_options_default(&opt);
+    opt.procs = 1; /* main alone on its M: its stop shows in the end time */
+    opt.os_preempt = os_preempt;
+    opt.strategy = &st;
+    FILE *devnull = fopen("/dev/null", "w");
+    opt.stdout_sink = devnull;
+    gmp_result res;
+    ck_assert_int_eq(gmp_run(gmp_scenario_find("args_copy"), &opt, NULL, &res), 0);
+    fclose(devnull);
+    *decisions = res.decisions;
+    int64_t t = res.end_time_ns;
+    gmp_result_free(&res);
+    return t;
+}
+
+START_TEST(test_os_preempt) {
+    int64_t d_off, d_none, d_one;
+    int64_t t_off = t_os_run(0, 0, &d_off), t_none = t_os_run(0, 1, &d_none), t_one = t_os_run(1, 1, &d_one);
+    ck_assert_int_eq(t_none, t_off);     /* choice 0: no stop */
+    ck_assert_int_eq(d_none, d_off + 1); /* one ospreempt Decision: M0 at start-up */
+    ck_assert_int_eq(t_one, t_off + 10000); /* M0 stops 10 us before main's first call */
+    /* A seeded run records the option and its decisions and replays identically. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/os_preempt.jsonl", t_dir);
+    gmp_options opt;
+    gmp_options_default(&opt);
+    opt.seed = 3;
+    opt.os_preempt = 1;
+    FILE *devnull = fopen("/dev/null", "w");
+    opt.stdout_sink = devnull;
+    FILE *f = fopen(path, "w");
+    gmp_result res;
+    ck_assert_int_eq(gmp_run(gmp_scenario_find("steal"), &opt, f, &res), 0);
+    fclose(f);
+    fclose(devnull);
+    gmp_result_free(&res);
+    size_t n;
+    char *text = t_slurp(path, &n);
+    ck_assert_ptr_nonnull(strstr(text, "\"os_preempt\":true"));
+    ck_assert_ptr_nonnull(strstr(text, "\"kind\":\"ospreempt\""));
+    free(text);
+    gmp_replay_options ro = {0};
+    gmp_replay_result rr;
+    ck_assert_int_eq(gmp_replay_file(path, &ro, &rr), GMP_REPLAY_IDENTICAL);
+    gmp_replay_result_free(&rr);
+}
+END_TEST
+
 /* 100 random single-decision mutations, each a divergence at the mutated line. */
 START_TEST(test_replay_mutations_diverge_at_the_decision) {
     static const struct { const char *scn; uint64_t seed; int32_t procs; } recs[] = {
@@ -549,6 +607,7 @@ Suite *replay_suite(void) {
     tcase_add_test(tc, test_replay_every_scenario_has_a_golden);
     tcase_add_test(tc, test_replay_identical_and_copy);
     tcase_add_test(tc, test_replay_schedtrace);
+    tcase_add_test(tc, test_os_preempt);
     tcase_add_test(tc, test_every_classroom_scenario_has_a_lesson);
     tcase_add_test(tc, test_replay_mutations_diverge_at_the_decision);
     tcase_add_test(tc, test_replay_errors);

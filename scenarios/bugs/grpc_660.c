@@ -9,22 +9,11 @@ typedef struct {
     int64_t fixed; /* 1: the upstream fix */
 } benchmark_client;
 
-/* rand.Intn(n). Scenario code may not draw random numbers itself: the draw is a select over n ready
- * channels, so the result is a select_order decision of the scheduler. */
-static int64_t rand_intn(int64_t n) {
-    gmp_select_case c[10];
-    for (int64_t i = 0; i < n; i++) {
-        gmp_chan ch = gmp_make_chan(0, 1);
-        gmp_send(ch, NULL);
-        c[i] = GMP_RECV_CASE(ch, NULL);
-    }
-    return gmp_select(c, (int)n, false, NULL);
-}
 
 /* the RPC goroutine G2: go func() { ... done <- ok }() (the unary call failing when rand.Intn(10) > 7) */
 static void do_close_loop_unary_func1(void *argp) {
     benchmark_client bc = *(benchmark_client *)argp;
-    int64_t ok = rand_intn(10) > 7 ? 0 : 1;
+    int64_t ok = gmp_rand_intn(10) > 7 ? 0 : 1;
     if (!bc.fixed) {
         gmp_send(bc.done, &ok); /* buggy: blocks forever once the loop has returned on stop */
         return;
@@ -81,7 +70,7 @@ GMP_SCENARIO(grpc_660,
              "a channel nobody reads. The test starts G1, the closed-loop client doCloseLoopUnary, and a "
              "helper that sends one value on bc.stop. Each turn of G1's loop makes an unbuffered done channel, "
              "starts an RPC goroutine G2 that sends its result on done (false when rand.Intn(10) > 7, else "
-             "true; the draw is a select over ten ready channels), and selects on bc.stop and done. When G1 "
+             "true; the draw is a recorded rand decision), and selects on bc.stop and done. When G1 "
              "takes bc.stop it returns at once, and the G2 it started in that turn is left blocked on "
              "done <-. The loop only ever ends that way, so every schedule fails (GoBench: flaky 100/100). "
              "Symptom: after the test returns G2 leaks in [chan send] in "

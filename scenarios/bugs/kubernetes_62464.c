@@ -9,24 +9,12 @@ typedef struct {
     int64_t fixed;  /* 1: the upstream fix */
 } state_memory;
 
-/* rand.Intn(n). Scenario code may not draw random numbers itself: the draw is a select over n ready
- * channels, so the result is a select_order decision of the scheduler, recorded, replayed and explored
- * like any other. */
-static int64_t rand_intn(int64_t n) {
-    gmp_select_case c[10];
-    for (int64_t i = 0; i < n; i++) {
-        gmp_chan ch = gmp_make_chan(0, 1);
-        gmp_send(ch, NULL);
-        c[i] = GMP_RECV_CASE(ch, NULL);
-    }
-    return gmp_select(c, (int)n, false, NULL);
-}
 
 /* (*stateMemory).GetCPUSet: is there an assignment for the container? rand.Intn(10) > 5 */
 static void get_cpu_set(void *argp) {
     state_memory *s = argp;
     gmp_rwmutex_rlock(s->mu);
-    s->ok = rand_intn(10) > 5;
+    s->ok = gmp_rand_intn(10) > 5;
     gmp_rwmutex_runlock(s->mu); /* defer s.RUnlock() */
 }
 
@@ -54,7 +42,7 @@ static void get_cpu_set_or_default(void *argp) {
         if (!s->ok) GMP_CALL(get_default_cpu_set, *s);
     } else {
         /* the fix: the assignment and the default set are read directly under the one read lock */
-        (void)(rand_intn(10) > 5);
+        (void)(gmp_rand_intn(10) > 5);
     }
     gmp_rwmutex_runlock(s->mu); /* defer s.RUnlock() */
 }
@@ -98,14 +86,15 @@ GMP_SCENARIO(kubernetes_62464,
              "(RLock, RUnlock), then SetDefaultCPUSet (Lock, Unlock). sync.RWMutex prefers writers: a pending "
              "Lock blocks new RLocks. The interleaving: G1 holds its first read lock; G2 calls Lock and waits "
              "for G1's reader; G1's nested RLock (in GetCPUSet, or in GetDefaultCPUSet) waits behind G2's "
-             "pending Lock. Each waits for the other. The draw is a select over ten ready channels (a "
-             "select_order decision). Symptom: after the test returns both goroutines leak, G1 in "
+             "pending Lock. Each waits for the other. The draw is a recorded rand decision "
+             "(gmp_rand_intn). Symptom: after the test returns both goroutines leak, G1 in "
              "[sync.RWMutex.RLock] in main.get_default_cpu_set (under main.get_cpu_set_or_default), G2 in "
-             "[sync.RWMutex.Lock] in main.set_default_cpu_set (outcome leak); the window before GetCPUSet's "
-             "RLock is a few ns wide and is not hit in practice. G2's Lock must arrive inside G1's read "
-             "section, so the two must run on different Ps at once: at --procs 1 no schedule fails; at the "
-             "default --procs 4 about one schedule in fourteen does. Reproduce: gmpsim explore "
-             "kubernetes_62464 --runs 200. Compare kubernetes_62464_fixed.",
+             "[sync.RWMutex.Lock] in main.set_default_cpu_set (outcome leak). G2's Lock must arrive inside G1's "
+             "read section, between two RLocks a few virtual ns apart, so the two must run on different Ps "
+             "and G1's thread must stop in between: only the OS does that (--os-preempt: an ospreempt "
+             "Decision deschedules G1's M before its nested RLock). At --procs 1 no schedule fails. "
+             "Reproduce: gmpsim explore kubernetes_62464 --os-preempt --strategy pct:3 --runs 1000. Compare "
+             "kubernetes_62464_fixed.",
              kubernetes_62464_main)
 
 GMP_SCENARIO(kubernetes_62464_fixed,

@@ -31,16 +31,6 @@ typedef struct {
     int64_t fixed;          /* 1: the upstream fix */
 } test_args;
 
-/* rand.Int31n(2): scenario code draws no random numbers; the draw is a select over two ready
- * channels, so it is the scheduler's select_order decision (recorded, replayed, explored). */
-static int64_t rand_int31n_2(void) {
-    gmp_chan c[2];
-    for (int i = 0; i < 2; i++) {
-        c[i] = gmp_make_chan(0, 1);
-        gmp_send(c[i], NULL);
-    }
-    return GMP_SELECT(NULL, false, GMP_RECV_CASE(c[0], NULL), GMP_RECV_CASE(c[1], NULL));
-}
 
 /* chanOutput.WriteProgress */
 static void write_progress(void *argp) {
@@ -55,7 +45,7 @@ static void watch_func1(void *argp) {
     for (;;) {
         gmp_mutex_lock(a->t.mu);
         gmp_mutex_unlock(a->t.mu);
-        if (rand_int31n_2() >= 1) GMP_CALL(write_progress, a->progress);
+        if (gmp_rand_intn(2) >= 1) GMP_CALL(write_progress, a->progress);
         if (done) break;
         int k = GMP_SELECT(NULL, false, GMP_RECV_CASE(a->w.signal_chan, NULL), GMP_RECV_CASE(a->w.release_chan, NULL));
         if (k == 1) {
@@ -102,7 +92,7 @@ static void test_transfer_func1(void *argp) {
     while (gmp_recv(a->progress, NULL)) { /* for p := range progressChan */
         /* buggy: an unexpected progress update makes the test's check fail (t.Fatalf), which ends
          * this goroutine while the watchers still send */
-        if (!a->fixed && rand_int31n_2() >= 1) return;
+        if (!a->fixed && gmp_rand_intn(2) >= 1) return;
         gmp_printf("{}\n"); /* fmt.Println(p) */
     }
     gmp_close(a->progress_done);
@@ -149,8 +139,8 @@ GMP_SCENARIO(moby_21233,
              "closes running). G1 then releases each transfer (close releaseChan, wait <-running), closes "
              "progressChan and waits for progressDone. The upstream test checked every intermediate update and "
              "called t.Fatalf from the consumer, which ends that goroutine; the kernel has it return on "
-             "rand.Int31n(2) >= 1 after a receive. Both draws are select_order decisions over two ready "
-             "channels. Once G3 is gone, the next watcher's send blocks forever, so G1 blocks in Release on "
+             "rand.Int31n(2) >= 1 after a receive. Both draws are recorded rand decisions "
+             "(gmp_rand_intn). Once G3 is gone, the next watcher's send blocks forever, so G1 blocks in Release on "
              "<-running; if no send follows, G1 blocks on <-progressDone, which G3 never closes. Symptom: after "
              "the test (main) returns, G1 leaks in [chan receive] (main.transfer_release, or main.testTransfer on "
              "<-progressDone), usually with a watcher in [chan send] in main.write_progress and the watchers not "

@@ -66,6 +66,10 @@ void gmp_register(const gmp_scenario *scn);
 #define gmp_gosched() gmp_gosched_at(__FILE__, __LINE__)
 /* Spend ns of virtual CPU time on the current P (a loop in Go code). */
 #define gmp_work(ns) gmp_work_at((ns), __FILE__, __LINE__)
+/* math/rand.Intn(n), 1 <= n <= 2^31: scenario code draws no host random numbers; the value
+ * is a recorded Decision (kind rand, choice = the value), drawn from the run's seed,
+ * replayed, explored and shrunk (towards 0) like the scheduler's own choices. */
+#define gmp_rand_intn(n) gmp_rand_intn_at((n), __FILE__, __LINE__)
 /* runtime.Goexit: runs no deferred calls (C has none) and ends the goroutine. */
 #define gmp_goexit() gmp_goexit_at(__FILE__, __LINE__)
 /* fmt.Printf: printed at the virtual instant it happens, recorded in the schedule. */
@@ -348,6 +352,7 @@ void gmp_go_at(gmp_func fn, const char *goname, const void *args, size_t size_by
                const char *argname, const char *file, int line);
 void gmp_gosched_at(const char *file, int line);
 void gmp_work_at(int64_t ns, const char *file, int line);
+int64_t gmp_rand_intn_at(int64_t n, const char *file, int line);
 void gmp_goexit_at(const char *file, int line) __attribute__((noreturn));
 void gmp_printf_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -441,6 +446,7 @@ typedef struct gmp_explore_options {
     int32_t race;              /* run the race detector (--race) */
     int32_t leaks_ignore;      /* --leaks=ignore */
     int64_t leak_grace_ns;     /* --leak-grace (0: the default, 1 s) */
+    int32_t os_preempt;        /* --os-preempt */
     int32_t jobs;              /* worker processes (fork); <= 1: this process */
     int32_t shard_index, shard_count; /* K of N (1-based): the seeds at positions = K-1 mod N */
     int64_t max_failures;      /* stop after this many failures in seed order (0: no limit) */
@@ -577,6 +583,11 @@ typedef struct gmp_options {
                                   ends the run, as in Go. */
     int64_t leak_grace_ns;     /* --leak-grace: virtual time the others may run after main
                                   returns before what still waits is a leak; 0: 1 s */
+    int32_t os_preempt;        /* --os-preempt: the OS may deschedule a running thread. Each M,
+                                  when it starts (M0 at start-up, others in startm), draws an
+                                  ospreempt Decision: none, or the k-th gmp_* call it makes
+                                  (k <= 64), before which it stops for 10 virtual us. Off by
+                                  default: the runtime's own choices only. */
     int32_t scheddetail;       /* with schedtrace_ms: add the runtime's per-P/M/G lines */
     int32_t race;              /* run the data race detector (go run -race); off by default,
                                   as in Go: it costs time and memory per operation */
