@@ -10,7 +10,8 @@ run_suite() {
   local dir=$1; shift
   echo "== $dir: $*"
   bash scripts/build.sh "$dir" "$@"
-  ctest --test-dir "$dir" --output-on-failure --timeout 1200
+  # Two at a time: the Check suite (one long test) runs beside the schema check and the goldens.
+  ctest --test-dir "$dir" --output-on-failure --timeout 1200 -j "$(nproc)"
 }
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DGMPSIM_SANITIZE=ON
