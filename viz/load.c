@@ -427,7 +427,7 @@ static int viz_get_addr(viz_loader *L, const cJSON *o, const char *key, int req,
 
 /* The common g/m/p fields: g in 0..G_ID_MAX, m and p ids or -1. */
 static int viz_get_gmp(viz_loader *L, const cJSON *o, viz_event *e, int g_req, int m_req, int p_req) {
-    int64_t v;
+    int64_t v = 0;
     int r;
     TRY(r = viz_get_int(L, o, "g", g_req, 0, VIZ_G_ID_MAX, &v));
     e->g = r == 0 ? (int32_t)v : -1;
@@ -535,7 +535,7 @@ const char *viz_queue_name(int q) {
 }
 
 static int viz_get_queue(viz_loader *L, const cJSON *o, int req, uint8_t *q) {
-    uint32_t id;
+    uint32_t id = 0;
     int r;
     TRY(r = viz_get_str(L, o, "queue", req, &id));
     *q = VIZ_Q_NONE;
@@ -581,7 +581,7 @@ static int viz_parse_copy(viz_loader *L, const cJSON *o, viz_event *e) {
     viz_model *m = L->m;
     viz_copy c;
     memset(&c, 0, sizeof c);
-    int64_t v;
+    int64_t v = 0;
     TRY(viz_get_int(L, o, "src_g", VIZ_REQ, 0, VIZ_G_ID_MAX, &v));
     c.src_g = (int32_t)v;
     TRY(viz_get_int(L, o, "dst_g", VIZ_REQ, 0, VIZ_G_ID_MAX, &v));
@@ -621,7 +621,7 @@ static int viz_parse_frame(viz_loader *L, const cJSON *o, viz_event *e) {
     viz_model *m = L->m;
     viz_frame f;
     memset(&f, 0, sizeof f);
-    int64_t v;
+    int64_t v = 0;
     TRY(viz_get_str(L, o, "fn", VIZ_REQ, &f.fn));
     TRY(viz_get_str(L, o, "file", VIZ_OPT, &f.file));
     int r;
@@ -657,7 +657,7 @@ static int viz_parse_create(viz_loader *L, const cJSON *o, viz_event *e) {
     viz_model *m = L->m;
     viz_create c;
     memset(&c, 0, sizeof c);
-    int64_t v;
+    int64_t v = 0;
     TRY(viz_get_int(L, o, "new_g", VIZ_REQ, 1, VIZ_G_ID_MAX, &v));
     e->g2 = (int32_t)v;
     TRY(viz_get_str(L, o, "fn", VIZ_REQ, &c.fn));
@@ -667,7 +667,7 @@ static int viz_parse_create(viz_loader *L, const cJSON *o, viz_event *e) {
     c.line = r == 0 ? (int32_t)v : 0;
     TRY(viz_get_addr(L, o, "stack_lo", VIZ_OPT, &c.stack_lo));
     TRY(viz_get_addr(L, o, "stack_hi", VIZ_OPT, &c.stack_hi));
-    int reused;
+    int reused = 0;
     TRY(viz_get_bool(L, o, "reused", VIZ_OPT, &reused));
     if (reused) e->sub |= VIZ_F_REUSED;
     TRY(VIZ_GROW(L, m->creates, m->create_cap, m->create_count + 1));
@@ -714,7 +714,7 @@ static viz_info *viz_info_new(viz_loader *L, viz_event *e) {
 
 /* An optional integer into *out (left as is when absent). */
 static int viz_opt_int(viz_loader *L, const cJSON *o, const char *key, int64_t lo, int64_t hi, int64_t *out) {
-    int64_t v;
+    int64_t v = 0;
     int r = viz_get_int(L, o, key, VIZ_OPT, lo, hi, &v);
     if (r == 0) *out = v;
     return r < 0 ? -1 : 0;
@@ -783,7 +783,7 @@ static int viz_get_cands(viz_loader *L, const cJSON *o, uint32_t *id) {
 }
 
 static int viz_parse_info(viz_loader *L, const cJSON *o, viz_event *e) {
-    int64_t v;
+    int64_t v = 0;
     int r;
     viz_info *in = viz_info_new(L, e); /* nothing below grows the rows: in stays valid */
     if (in == NULL) return -1;
@@ -900,8 +900,8 @@ static int viz_parse_unknown(viz_loader *L, const cJSON *o, viz_event *e, uint32
 /* ---- [SECTION] one event line ------------------------------------------------------- */
 
 static int viz_parse_kind(viz_loader *L, const cJSON *o, viz_event *e) {
-    int64_t v;
-    int flag, r;
+    int64_t v = 0;
+    int flag = 0, r;
     switch ((viz_kind)e->kind) {
     case VIZ_EV_PROC_START:
     case VIZ_EV_PROC_STOP: return viz_get_gmp(L, o, e, VIZ_OPT, VIZ_REQ, VIZ_REQ);
@@ -1399,26 +1399,6 @@ static int viz_append(viz_model *dst, viz_model *src) {
         case VIZ_EV_VAR_STORE: e->aux += (uint32_t)va0; break;
         case VIZ_EV_RUNQ_STEAL:
         case VIZ_EV_RUNQ_MOVE: e->aux += (uint32_t)gs0; break;
-        case VIZ_EV_DECISION:
-        case VIZ_EV_SELECT:
-        case VIZ_EV_TIMER_ARM:
-        case VIZ_EV_TIMER_FIRE:
-        case VIZ_EV_MUTEX_LOCK:
-        case VIZ_EV_MUTEX_STARVING:
-        case VIZ_EV_MUTEX_UNLOCK:
-        case VIZ_EV_RWMUTEX_LOCK:
-        case VIZ_EV_RWMUTEX_UNLOCK:
-        case VIZ_EV_WAITGROUP_ADD:
-        case VIZ_EV_WAITGROUP_WAIT:
-        case VIZ_EV_COND_WAIT:
-        case VIZ_EV_COND_NOTIFY:
-        case VIZ_EV_ONCE_DO:
-        case VIZ_EV_CONTEXT_NEW:
-        case VIZ_EV_CONTEXT_CANCEL:
-        case VIZ_EV_RACE:
-            e->aux += (uint32_t)in0;
-            if (e->kind == VIZ_EV_SELECT) dst->infos[e->aux].n[2] += gs0;
-            break;
         case VIZ_EV_GO_STOP:
         case VIZ_EV_GO_BLOCK:
         case VIZ_EV_GO_LEAK:
@@ -1431,7 +1411,12 @@ static int viz_append(viz_model *dst, viz_model *src) {
             e->aux = map[e->aux];
             e->x = map[(uint32_t)e->x];
             break;
-        default: break; /* CHAN_MAKE's aux is a size; the rest have none */
+        default:
+            if (viz_kind_is_info(e->kind)) {
+                e->aux += (uint32_t)in0;
+                if (e->kind == VIZ_EV_SELECT) dst->infos[e->aux].n[2] += gs0;
+            }
+            break; /* CHAN_MAKE's aux is a size; the rest have none */
         }
     }
     dst->ev_count += src->ev_count;
