@@ -16,6 +16,6 @@ run_suite() {
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DGMPSIM_SANITIZE=ON
 run_suite build-ucontext -DCMAKE_BUILD_TYPE=Release -DSIM_CORO_UCONTEXT=ON # -O3: its own warnings
-echo "== determinism across builds (-O2 asm, -O0 ASan+UBSan, ucontext)"
+echo "== determinism across builds (-O2 asm, -O0 ASan+UBSan, -O3 ucontext)"
 bash scripts/crossbuild_determinism.sh build build-asan build-ucontext
 echo "all suites passed"
