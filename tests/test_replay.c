@@ -217,34 +217,41 @@ START_TEST(test_replay_identical_and_copy) {
 }
 END_TEST
 
-/* --schedtrace keeps sysmon awake, so it changes the schedule: the header records it and
- * a replay traces too (spinning: sysmon would deep-sleep without it). */
-START_TEST(test_replay_schedtrace) {
+/* Records scn with opt (output and SCHED lines to /dev/null) into t_dir/name, checks that the
+ * file contains each of the texts wanted (NULL-terminated), and that it replays identically. */
+static void t_record_replay(const char *scn, gmp_options *opt, const char *name, const char *const *wanted) {
     char path[256];
-    snprintf(path, sizeof path, "%s/schedtrace.jsonl", t_dir);
-    gmp_options opt;
-    gmp_options_default(&opt);
-    opt.seed = 1;
-    opt.procs = 4;
-    opt.schedtrace_ms = 1;
+    snprintf(path, sizeof path, "%s/%s", t_dir, name);
     FILE *devnull = fopen("/dev/null", "w");
-    opt.stdout_sink = devnull;
-    opt.schedtrace_out = devnull;
+    opt->stdout_sink = devnull;
+    opt->schedtrace_out = devnull;
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     gmp_result res;
-    ck_assert_int_eq(gmp_run(gmp_scenario_find("spinning"), &opt, f, &res), 0);
+    ck_assert_int_eq(gmp_run(gmp_scenario_find(scn), opt, f, &res), 0);
     fclose(f);
     fclose(devnull);
     gmp_result_free(&res);
     size_t n;
     char *text = t_slurp(path, &n);
-    ck_assert_ptr_nonnull(strstr(text, "\"schedtrace_ms\":1"));
+    for (const char *const *w = wanted; *w; w++) ck_assert_msg(strstr(text, *w) != NULL, "%s: no %s", name, *w);
     free(text);
     gmp_replay_options ro = {0};
     gmp_replay_result rr;
     ck_assert_int_eq(gmp_replay_file(path, &ro, &rr), GMP_REPLAY_IDENTICAL);
     gmp_replay_result_free(&rr);
+}
+
+/* --schedtrace keeps sysmon awake, so it changes the schedule: the header records it and
+ * a replay traces too (spinning: sysmon would deep-sleep without it). */
+START_TEST(test_replay_schedtrace) {
+    gmp_options opt;
+    gmp_options_default(&opt);
+    opt.seed = 1;
+    opt.procs = 4;
+    opt.schedtrace_ms = 1;
+    static const char *const wanted[] = {"\"schedtrace_ms\":1", NULL};
+    t_record_replay("spinning", &opt, "schedtrace.jsonl", wanted);
 }
 END_TEST
 
@@ -280,29 +287,12 @@ START_TEST(test_os_preempt) {
     ck_assert_int_eq(d_none, d_off + 1); /* one ospreempt Decision: M0 at start-up */
     ck_assert_int_eq(t_one, t_off + 10000); /* M0 stops 10 us before main's first call */
     /* A seeded run records the option and its decisions and replays identically. */
-    char path[256];
-    snprintf(path, sizeof path, "%s/os_preempt.jsonl", t_dir);
     gmp_options opt;
     gmp_options_default(&opt);
     opt.seed = 3;
     opt.os_preempt = 1;
-    FILE *devnull = fopen("/dev/null", "w");
-    opt.stdout_sink = devnull;
-    FILE *f = fopen(path, "w");
-    gmp_result res;
-    ck_assert_int_eq(gmp_run(gmp_scenario_find("steal"), &opt, f, &res), 0);
-    fclose(f);
-    fclose(devnull);
-    gmp_result_free(&res);
-    size_t n;
-    char *text = t_slurp(path, &n);
-    ck_assert_ptr_nonnull(strstr(text, "\"os_preempt\":true"));
-    ck_assert_ptr_nonnull(strstr(text, "\"kind\":\"ospreempt\""));
-    free(text);
-    gmp_replay_options ro = {0};
-    gmp_replay_result rr;
-    ck_assert_int_eq(gmp_replay_file(path, &ro, &rr), GMP_REPLAY_IDENTICAL);
-    gmp_replay_result_free(&rr);
+    static const char *const wanted[] = {"\"os_preempt\":true", "\"kind\":\"ospreempt\"", NULL};
+    t_record_replay("steal", &opt, "os_preempt.jsonl", wanted);
 }
 END_TEST
 
