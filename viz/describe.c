@@ -385,26 +385,12 @@ void viz_event_describe(const viz_model *m, int64_t i, char *buf, size_t size) {
         else
             snprintf(buf, size, "UnlockOSThread: G%d and M%d are free again", e->g, e->m);
         break;
-    case VIZ_EV_DECISION:
-    case VIZ_EV_SELECT:
-    case VIZ_EV_TIMER_ARM:
-    case VIZ_EV_TIMER_FIRE:
-    case VIZ_EV_MUTEX_LOCK:
-    case VIZ_EV_MUTEX_STARVING:
-    case VIZ_EV_MUTEX_UNLOCK:
-    case VIZ_EV_RWMUTEX_LOCK:
-    case VIZ_EV_RWMUTEX_UNLOCK:
-    case VIZ_EV_WAITGROUP_ADD:
-    case VIZ_EV_WAITGROUP_WAIT:
-    case VIZ_EV_COND_WAIT:
-    case VIZ_EV_COND_NOTIFY:
-    case VIZ_EV_ONCE_DO:
-    case VIZ_EV_CONTEXT_NEW:
-    case VIZ_EV_CONTEXT_CANCEL:
-    case VIZ_EV_RACE: viz_describe_info(m, e, buf, size); break;
     case VIZ_EV_UNKNOWN:
     case VIZ_EV_KIND_COUNT:
-    default: snprintf(buf, size, "%s (not known to this viewer): %s", name, viz_str(m, e->aux)); break;
+    default:
+        if (viz_kind_is_info(e->kind)) viz_describe_info(m, e, buf, size);
+        else snprintf(buf, size, "%s (not known to this viewer): %s", name, viz_str(m, e->aux));
+        break;
     }
     for (char *c = buf; *c; c++) /* one line */
         if (*c == '\n' || *c == '\t' || *c == '\r') *c = ' ';

@@ -111,6 +111,11 @@ typedef enum viz_kind {
     VIZ_EV_KIND_COUNT
 } viz_kind;
 
+/* The kinds whose fields live in a viz_info row: Decision, and Select .. Race. */
+static inline int viz_kind_is_info(int kind) {
+    return kind == VIZ_EV_DECISION || (kind >= VIZ_EV_SELECT && kind <= VIZ_EV_RACE);
+}
+
 enum viz_queue { VIZ_Q_NONE = 0, VIZ_Q_RUNNEXT = 1, VIZ_Q_LOCAL = 2, VIZ_Q_GLOBAL = 3 };
 enum {
     VIZ_F_NEW = 1, VIZ_F_SPINNING = 2, VIZ_F_INHERIT = 4, VIZ_F_REUSED = 8,
