@@ -78,7 +78,8 @@ GMP_SCENARIO(moby_4951,
              moby_4951_main)
 
 GMP_SCENARIO(moby_4951_fixed,
-             "moby_4951 with the fix's lock order: DeleteDevice looks the device up under the global lock, "
+             "moby_4951 with the upstream fix's lock order (moby PR 4951, \"Fix AB-BA deadlock in devicemapper "
+             "backend\": device locks are always taken before the global lock): DeleteDevice looks the device up under the global lock, "
              "releases it, takes info.lock and only then the global lock, so every goroutine takes info.lock "
              "before devices (the order removeDeviceAndWait relies on when it re-locks devices). The two "
              "deletions run one after the other; no schedule leaks.",
