@@ -10,5 +10,5 @@ bugs=$(grep -ho 'GMP_SCENARIO([a-z0-9_]*' "$root"/scenarios/bugs/*.c | sed 's/GM
 for b in $bugs; do
   # shellcheck disable=SC2046
   echo "== $b $(bug_options "$b")"
-  GMPSIM="$build/gmpsim" bash "$root/scripts/bug_figures.sh" "$b" $(bug_options "$b")
+  GMPSIM="$build/gmpsim" BUG_WINDOW=$(bug_window "$b") bash "$root/scripts/bug_figures.sh" "$b" $(bug_options "$b")
 done

@@ -48,7 +48,7 @@ record() { # record SCENARIO PROCS SEED [GO] [race]
 }
 
 # A bug scenario's golden is its shrunk failing schedule: the first failure of random seeds
-# 1..5000 (with the options the bug needs), minimised by `gmpsim shrink`.
+# 1..bug_window (with the options the bug needs), minimised by `gmpsim shrink`.
 bugs=$(grep -ho 'GMP_SCENARIO([a-z0-9_]*' "$root"/scenarios/bugs/*.c | sed 's/GMP_SCENARIO(//' | grep -v '_fixed$' || true)
 # shellcheck source=scripts/bug_options.sh
 . "$root/scripts/bug_options.sh"
@@ -56,12 +56,12 @@ record_shrunk() { # record_shrunk SCENARIO
   local scn=$1 tmp
   tmp=$(mktemp -d)
   # shellcheck disable=SC2046
-  "$gmpsim" explore "$scn" --strategy random --seeds 1..5000 --until-fail -q --max-events "$max_events" \
+  "$gmpsim" explore "$scn" --strategy random --seeds "1..$(bug_window "$scn")" --until-fail -q --max-events "$max_events" \
     --out "$tmp" $(bug_options "$scn") >/dev/null 2>&1 || true
   local first
   first=$(ls "$tmp"/*.jsonl 2>/dev/null | head -n 1 || true)
   if [ -z "$first" ]; then
-    echo "regolden: $scn did not fail in random seeds 1..5000: no shrunk golden" >&2
+    echo "regolden: $scn did not fail in random seeds 1..$(bug_window "$scn"): no shrunk golden" >&2
     rm -rf "$tmp"
     exit 1
   fi

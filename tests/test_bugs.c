@@ -56,6 +56,14 @@ static const b_bug b_bugs[] = {
     {"moby_29733", GMP_OUTCOME_DEADLOCK, "random", .budget = 5},
     {"moby_4951", GMP_OUTCOME_LEAK, "random", .budget = 5},
     {"serving_3148", GMP_OUTCOME_RACE, "random", .budget = 5, .race = 1},
+    {"etcd_6873", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"etcd_7443", GMP_OUTCOME_DEADLOCK, "random", .budget = 10000, .os_preempt = 1},
+    {"grpc_1275", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"grpc_1424", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"kubernetes_5316", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"kubernetes_10182", GMP_OUTCOME_LEAK, "pct:3", .budget = 40},
+    {"moby_7559", GMP_OUTCOME_LEAK, "random", .budget = 5},
+    {"moby_33293", GMP_OUTCOME_LEAK, "random", .budget = 35},
 };
 enum { B_BUGS = sizeof b_bugs / sizeof b_bugs[0], B_FIXED_RUNS = 200 };
 
