@@ -70,12 +70,14 @@ int32_t sim_waitq_dequeue(sim_sched *s, sim_waitq *q) {
 
 /* ---- [SECTION] copies ---------------------------------------------------------- */
 
-static void sim_value_copy_event(sim_sched *s, const sim_g *src_g, uint64_t src_addr, const char *src_kind,
-                                 const sim_g *dst_g, uint64_t dst_addr, const char *dst_kind,
-                                 const void *bytes, uint32_t size, const sim_hchan *c, const char *why) {
+/* A ValueCopy event: a channel element copied from src to dst; "g" is the running
+ * goroutine, 0 on g0 (a timer's send). Channel operations and select share it. */
+void sim_value_copy_event(sim_sched *s, const sim_g *src_g, uint64_t src_addr, const char *src_kind,
+                          const sim_g *dst_g, uint64_t dst_addr, const char *dst_kind, const void *bytes,
+                          uint32_t size, const sim_hchan *c, const char *why) {
     cJSON *o = sim_trace_event(&s->trace, s->now_ns, "ValueCopy");
     if (o == NULL) return;
-    sim_trace_add_int(o, "g", sim_g_at(s, s->curg)->goid);
+    sim_trace_add_int(o, "g", s->curg >= 0 ? sim_g_at(s, s->curg)->goid : 0);
     sim_trace_add_addr(o, "chan", c->addr);
     sim_trace_add_int(o, "src_g", src_g ? src_g->goid : 0);
     cJSON_AddStringToObject(o, "src_kind", src_kind);
@@ -338,6 +340,7 @@ void sim_chans_free(sim_sched *s) {
  * runs on g0 while an M checks timers. The value is the virtual time. */
 void sim_chan_timer_send(sim_sched *s, uint64_t chan_addr, int64_t value, uint64_t timer_addr) {
     SIM_ASSERT(s->curm >= 0);
+    SIM_ASSERT(s->curg < 0); /* on g0: its ValueCopy events say g 0 */
     sim_hchan *c = sim_chan_lookup(s, (gmp_chan){chan_addr});
     SIM_ASSERT(c != NULL);
     if (c->closed) return;
@@ -348,21 +351,8 @@ void sim_chan_timer_send(sim_sched *s, uint64_t chan_addr, int64_t value, uint64
         sim_sudog *d = &s->sudogs[sg];
         sim_g *rg = sim_g_at(s, d->g);
         if (d->elem && size) memcpy(d->elem, &value, size);
-        cJSON *o = sim_trace_event(&s->trace, s->now_ns, "ValueCopy");
-        if (o) {
-            sim_trace_add_int(o, "g", 0);
-            sim_trace_add_addr(o, "chan", c->addr);
-            sim_trace_add_int(o, "src_g", 0);
-            cJSON_AddStringToObject(o, "src_kind", "timer");
-            sim_trace_add_addr(o, "src_addr", timer_addr);
-            sim_trace_add_int(o, "dst_g", rg->goid);
-            cJSON_AddStringToObject(o, "dst_kind", "stack");
-            sim_trace_add_addr(o, "dst_addr", d->elem_addr);
-            sim_trace_add_int(o, "size", size);
-            sim_trace_add_hex(o, "bytes", &value, size);
-            cJSON_AddStringToObject(o, "why", "sendTime: the timer's value straight onto the parked receiver's stack");
-            sim_trace_emit(&s->trace, o);
-        }
+        sim_value_copy_event(s, NULL, timer_addr, "timer", rg, d->elem_addr, "stack", &value, size, c,
+                             "sendTime: the timer's value straight onto the parked receiver's stack");
         d->success = 1;
         rg->param = sg;
         sim_goready(s, rg, "sendTime: a receiver was waiting on the timer's channel");
@@ -371,21 +361,8 @@ void sim_chan_timer_send(sim_sched *s, uint64_t chan_addr, int64_t value, uint64
     if (c->qcount < c->dataqsiz) {
         unsigned char *slot = c->buf + (size_t)c->sendx * c->elemsize;
         if (size) memcpy(slot, &value, size);
-        cJSON *o = sim_trace_event(&s->trace, s->now_ns, "ValueCopy");
-        if (o) {
-            sim_trace_add_int(o, "g", 0);
-            sim_trace_add_addr(o, "chan", c->addr);
-            sim_trace_add_int(o, "src_g", 0);
-            cJSON_AddStringToObject(o, "src_kind", "timer");
-            sim_trace_add_addr(o, "src_addr", timer_addr);
-            sim_trace_add_int(o, "dst_g", 0);
-            cJSON_AddStringToObject(o, "dst_kind", "buffer");
-            sim_trace_add_addr(o, "dst_addr", c->buf_addr + (uint64_t)c->sendx * c->elemsize);
-            sim_trace_add_int(o, "size", size);
-            sim_trace_add_hex(o, "bytes", &value, size);
-            cJSON_AddStringToObject(o, "why", "sendTime: the timer's value into buf[sendx]");
-            sim_trace_emit(&s->trace, o);
-        }
+        sim_value_copy_event(s, NULL, timer_addr, "timer", NULL, c->buf_addr + (uint64_t)c->sendx * c->elemsize,
+                             "buffer", &value, size, c, "sendTime: the timer's value into buf[sendx]");
         if (++c->sendx == c->dataqsiz) c->sendx = 0;
         c->qcount++;
     }

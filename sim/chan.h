@@ -29,6 +29,11 @@ int32_t sim_waitq_dequeue(sim_sched *s, sim_waitq *q);
 /* The hchan at a channel's simulated address; NULL for nil; fatal for anything else. */
 sim_hchan *sim_chan_lookup(sim_sched *s, gmp_chan ch);
 
+/* A ValueCopy event (chan.c's and select.c's copies): src_g/dst_g NULL for a buffer or a
+ * timer; "g" is the running goroutine, 0 on g0. */
+void sim_value_copy_event(sim_sched *s, const sim_g *src_g, uint64_t src_addr, const char *src_kind,
+                          const sim_g *dst_g, uint64_t dst_addr, const char *dst_kind, const void *bytes,
+                          uint32_t size, const sim_hchan *c, const char *why);
 /* Models: runtime.makechan, for the runtime's own channels (time.After's): no frame
  * line is changed and nothing is charged. */
 gmp_chan sim_makechan(sim_sched *s, size_t elem_size_bytes, int64_t cap);

@@ -42,25 +42,6 @@ typedef struct sim_scase {      /* runtime.scase plus what the compiler knows */
 
 /* ---- [SECTION] events --------------------------------------------------------------- */
 
-static void sim_select_copy_event(sim_sched *s, const sim_g *src_g, uint64_t src_addr, const char *src_kind,
-                                  const sim_g *dst_g, uint64_t dst_addr, const char *dst_kind, const void *bytes,
-                                  uint32_t size, const sim_hchan *c, const char *why) {
-    cJSON *o = sim_trace_event(&s->trace, s->now_ns, "ValueCopy");
-    if (o == NULL) return;
-    sim_trace_add_int(o, "g", sim_g_at(s, s->curg)->goid);
-    sim_trace_add_addr(o, "chan", c->addr);
-    sim_trace_add_int(o, "src_g", src_g ? src_g->goid : 0);
-    cJSON_AddStringToObject(o, "src_kind", src_kind);
-    sim_trace_add_addr(o, "src_addr", src_addr);
-    sim_trace_add_int(o, "dst_g", dst_g ? dst_g->goid : 0);
-    cJSON_AddStringToObject(o, "dst_kind", dst_kind);
-    sim_trace_add_addr(o, "dst_addr", dst_addr);
-    sim_trace_add_int(o, "size", size);
-    sim_trace_add_hex(o, "bytes", bytes, size);
-    cJSON_AddStringToObject(o, "why", why);
-    sim_trace_emit(&s->trace, o);
-}
-
 typedef struct sim_select_report {
     const char *op;             /* "selectgo", "selectnbsend", ... */
     int ncases;
@@ -302,7 +283,7 @@ bufrecv: /* can receive from buffer */
         sim_race_chan_buf_recv(s, c); /* racenotify(c, c.recvx, nil) */
         *recv_ok = true;
         if (cas->elem && c->elemsize) memcpy(cas->elem, qp, c->elemsize);
-        sim_select_copy_event(s, NULL, qp_addr, "buffer", me, cas->elem_addr, "stack", qp, c->elemsize, c,
+        sim_value_copy_event(s, NULL, qp_addr, "buffer", me, cas->elem_addr, "stack", qp, c->elemsize, c,
                               "selectgo: bufrecv: from buf[recvx]");
         if (c->elemsize) memset(qp, 0, c->elemsize);
         if (++c->recvx == c->dataqsiz) c->recvx = 0;
@@ -315,7 +296,7 @@ bufsend: /* can send to buffer */
         sim_race_chan_buf_send(s, c); /* racenotify(c, c.sendx, nil) */
         unsigned char *qp = c->buf + (size_t)c->sendx * c->elemsize;
         if (c->elemsize) memcpy(qp, cas->elem, c->elemsize);
-        sim_select_copy_event(s, me, cas->elem_addr, "stack", NULL,
+        sim_value_copy_event(s, me, cas->elem_addr, "stack", NULL,
                               c->buf_addr + (uint64_t)c->sendx * c->elemsize, "buffer", cas->elem, c->elemsize, c,
                               "selectgo: bufsend: into buf[sendx]");
         if (++c->sendx == c->dataqsiz) c->sendx = 0;
@@ -330,17 +311,17 @@ recv: /* can receive from a parked sender (runtime.recv) */
         sim_race_chan_recv_direct(s, c, d->g); /* recv(): racesync or racenotify */
         if (c->dataqsiz == 0) {
             if (cas->elem && c->elemsize) memcpy(cas->elem, d->elem, c->elemsize);
-            sim_select_copy_event(s, sgp, d->elem_addr, "stack", me, cas->elem_addr, "stack", d->elem,
+            sim_value_copy_event(s, sgp, d->elem_addr, "stack", me, cas->elem_addr, "stack", d->elem,
                                   c->elemsize, c, "selectgo: recv: recvDirect, straight from the parked sender's stack");
         } else {
             /* Full buffer: take buf[recvx]; the sender's value goes into the same slot. */
             unsigned char *qp = c->buf + (size_t)c->recvx * c->elemsize;
             uint64_t qp_addr = c->buf_addr + (uint64_t)c->recvx * c->elemsize;
             if (cas->elem && c->elemsize) memcpy(cas->elem, qp, c->elemsize);
-            sim_select_copy_event(s, NULL, qp_addr, "buffer", me, cas->elem_addr, "stack", qp, c->elemsize, c,
+            sim_value_copy_event(s, NULL, qp_addr, "buffer", me, cas->elem_addr, "stack", qp, c->elemsize, c,
                                   "selectgo: recv: from buf[recvx] of a full buffer");
             if (c->elemsize) memcpy(qp, d->elem, c->elemsize);
-            sim_select_copy_event(s, sgp, d->elem_addr, "stack", NULL, qp_addr, "buffer", d->elem, c->elemsize, c,
+            sim_value_copy_event(s, sgp, d->elem_addr, "stack", NULL, qp_addr, "buffer", d->elem, c->elemsize, c,
                                   "selectgo: recv: the parked sender's value into the freed slot");
             if (++c->recvx == c->dataqsiz) c->recvx = 0;
             c->sendx = c->recvx;
@@ -364,7 +345,7 @@ send: /* can send to a parked receiver (runtime.send) */
         sim_g *rg = sim_g_at(s, d->g);
         sim_race_chan_send_direct(s, c, d->g); /* send(): racesync or racenotify */
         if (d->elem && c->elemsize) memcpy(d->elem, cas->elem, c->elemsize);
-        sim_select_copy_event(s, me, cas->elem_addr, "stack", rg, d->elem_addr, "stack", cas->elem, c->elemsize, c,
+        sim_value_copy_event(s, me, cas->elem_addr, "stack", rg, d->elem_addr, "stack", cas->elem, c->elemsize, c,
                               "selectgo: send: sendDirect, straight onto the parked receiver's stack");
         d->success = 1;
         rg->param = sg;
