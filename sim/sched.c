@@ -119,6 +119,21 @@ static void sim_ev_why(sim_sched *s, cJSON *o, const char *why) {
     sim_trace_emit(&s->trace, o);
 }
 
+/* An MStart event: M m is woken or created (fresh) for P p (-1: none), to run at runs_at_ns.
+ * startm, startlockedm, sysmon's newm and the start-up idle M write it. */
+void sim_mstart_event(sim_sched *s, const sim_m *m, int32_t p, bool fresh, bool spinning, int64_t runs_at_ns,
+                      const char *why) {
+    cJSON *o = sim_ev(s, "MStart", NULL, NULL);
+    if (o) {
+        sim_trace_add_int(o, "m", m->id);
+        sim_trace_add_int(o, "p", p);
+        cJSON_AddBoolToObject(o, "new", fresh);
+        cJSON_AddBoolToObject(o, "spinning", spinning);
+        sim_trace_add_int(o, "runs_at", runs_at_ns);
+    }
+    sim_ev_why(s, o, why);
+}
+
 /* ---- [SECTION] the event loop's clock ------------------------------------------ */
 
 /* Puts m into the event loop at when_ns; keeps horizon_ns the earliest other step. */
@@ -258,15 +273,7 @@ void sim_startm(sim_sched *s, sim_p *pp, bool spinning, const char *why) {
                                   : "startm: notewakeup: how long until the idle M runs (futex wake, OS scheduling)");
     int64_t latency = sim_mwake_latency_ns(s->mwake_nominal_ns, c);
     sim_os_preempt_draw(s, m);
-    cJSON *o = sim_ev(s, "MStart", NULL, NULL);
-    if (o) {
-        sim_trace_add_int(o, "m", m->id);
-        sim_trace_add_int(o, "p", pp->id);
-        cJSON_AddBoolToObject(o, "new", fresh);
-        cJSON_AddBoolToObject(o, "spinning", spinning);
-        sim_trace_add_int(o, "runs_at", s->now_ns + latency);
-    }
-    sim_ev_why(s, o, why);
+    sim_mstart_event(s, m, pp->id, fresh, spinning, s->now_ns + latency, why);
     sim_acquirep(s, m, pp, "startm: the woken M takes the idle P");
     m->waking = 1;
     sim_m_activate(s, m, SIM_M_SCHEDULE, s->now_ns + latency);
@@ -894,15 +901,7 @@ static void sim_startlockedm(sim_sched *s, sim_m *m, int32_t gi) {
     sim_p *pp = sim_releasep(s, m, "startlockedm: hand the P to the G's locked M");
     s->nmidlelocked--;
     lm->when_ns = s->now_ns + SIM_COST_MWAKE_NS;
-    cJSON *o = sim_ev(s, "MStart", NULL, NULL);
-    if (o) {
-        sim_trace_add_int(o, "m", lm->id);
-        sim_trace_add_int(o, "p", pp->id);
-        cJSON_AddBoolToObject(o, "new", false);
-        cJSON_AddBoolToObject(o, "spinning", false);
-        sim_trace_add_int(o, "runs_at", lm->when_ns);
-    }
-    sim_ev_why(s, o, "startlockedm: wake the M the G is locked to");
+    sim_mstart_event(s, lm, pp->id, false, false, lm->when_ns, "startlockedm: wake the M the G is locked to");
     sim_acquirep(s, lm, pp, "startlockedm: the locked M takes the P");
     lm->locked_handoff = 1; /* it runs gi when it wakes: stoplockedm returns, execute */
     lm->waking = 1;
@@ -1130,15 +1129,8 @@ void sim_sched_start(sim_sched *s) {
          * Ms. One idle M stands for them, so main's first wakep is a futex wake, not a
          * clone. */
         sim_m *warm = sim_newm(s);
-        cJSON *o = sim_ev(s, "MStart", NULL, NULL);
-        if (o) {
-            sim_trace_add_int(o, "m", warm->id);
-            sim_trace_add_int(o, "p", -1);
-            cJSON_AddBoolToObject(o, "new", true);
-            cJSON_AddBoolToObject(o, "spinning", false);
-            sim_trace_add_int(o, "runs_at", s->now_ns);
-        }
-        sim_ev_why(s, o, "runtime.main: gcenable: go bgsweep, go bgscavenge: wakep started this M before main.main");
+        sim_mstart_event(s, warm, -1, true, false, s->now_ns,
+                         "runtime.main: gcenable: go bgsweep, go bgscavenge: wakep started this M before main.main");
         sim_mput(s, warm, "stopm: it found no work before main.main and parked on the idle list");
     }
 }

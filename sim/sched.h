@@ -312,6 +312,9 @@ void sim_acquirep(sim_sched *s, sim_m *m, sim_p *pp, const char *why);
 sim_p *sim_releasep(sim_sched *s, sim_m *m, const char *why);
 sim_m *sim_mget(sim_sched *s);
 sim_m *sim_newm(sim_sched *s);
+/* An MStart event for M m, given P p (-1: none), fresh (newm) or woken, running at runs_at_ns. */
+void sim_mstart_event(sim_sched *s, const sim_m *m, int32_t p, bool fresh, bool spinning, int64_t runs_at_ns,
+                      const char *why);
 /* --os-preempt: draw where the OS deschedules a starting M; the point, at each gmp_* call. */
 void sim_os_preempt_draw(sim_sched *s, sim_m *m);
 void sim_os_preempt_point(sim_sched *s);

@@ -44,16 +44,7 @@ void sim_sysmon_start(sim_sched *s) {
     s->sysmon_delay_us = SIM_SYSMON_DELAY_MIN_US;
     m->state = SIM_M_SYSMON;
     m->when_ns = s->now_ns + SIM_COST_SYSMON_NEWM_NS + SIM_SYSMON_DELAY_MIN_US * 1000;
-    cJSON *o = sim_trace_event(&s->trace, s->now_ns, "MStart");
-    if (o) {
-        sim_trace_add_int(o, "m", m->id);
-        sim_trace_add_int(o, "p", -1);
-        cJSON_AddBoolToObject(o, "new", true);
-        cJSON_AddBoolToObject(o, "spinning", false);
-        sim_trace_add_int(o, "runs_at", m->when_ns);
-        cJSON_AddStringToObject(o, "why", "runtime.main: newm(sysmon): a system M without a P");
-        sim_trace_emit(&s->trace, o);
-    }
+    sim_mstart_event(s, m, -1, true, false, m->when_ns, "runtime.main: newm(sysmon): a system M without a P");
 }
 
 /* notewakeup(&sched.sysmonnote), from entersyscall_sysmon or an exitsyscall that took
