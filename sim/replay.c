@@ -70,6 +70,17 @@ static int sim_sf_str(const sim_sf *sf, const cJSON *o, int64_t line, const char
     return 0;
 }
 
+/* An optional boolean of the header (an option added after version 1 began): *out is
+ * left alone when the field is absent. */
+static int sim_sf_opt_bool(const sim_sf *sf, const cJSON *o, const char *field, int32_t *out, char *err,
+                           size_t err_size) {
+    const cJSON *v = sim_sf_get(o, field);
+    if (v == NULL) return 0;
+    if (!cJSON_IsBool(v)) return sim_sf_fail(sf, err, err_size, 1, field, "not true or false");
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
 static char *sim_strdup(const char *s) {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);
@@ -139,25 +150,12 @@ static int sim_sf_header(sim_sf *sf, char *err, size_t err_size) {
         if (sim_sf_int(sf, h, 1, "options.schedtrace_ms", 1, INT64_C(1) << 40, &v, err, err_size) != 0) goto out;
         sf->opt.schedtrace_ms = v;
     }
-    if (sim_sf_get(h, "options.os_preempt") != NULL) {
-        if (!cJSON_IsBool(sim_sf_get(h, "options.os_preempt"))) {
-            sim_sf_fail(sf, err, err_size, 1, "options.os_preempt", "not true or false");
-            goto out;
-        }
-        sf->opt.os_preempt = cJSON_IsTrue(sim_sf_get(h, "options.os_preempt"));
-    }
+    if (sim_sf_opt_bool(sf, h, "options.os_preempt", &sf->opt.os_preempt, err, err_size) != 0) goto out;
     if (sim_sf_get(h, "options.leak_grace_ns") != NULL) {
         if (sim_sf_int(sf, h, 1, "options.leak_grace_ns", 1, INT64_C(1) << 53, &v, err, err_size) != 0) goto out;
         sf->opt.leak_grace_ns = v;
     }
-    if (sim_sf_get(h, "options.race") != NULL) {
-        const cJSON *r = sim_sf_get(h, "options.race");
-        if (!cJSON_IsBool(r)) {
-            sim_sf_fail(sf, err, err_size, 1, "options.race", "not true or false");
-            goto out;
-        }
-        sf->opt.race = cJSON_IsTrue(r);
-    }
+    if (sim_sf_opt_bool(sf, h, "options.race", &sf->opt.race, err, err_size) != 0) goto out;
     if (sim_sf_get(h, "options.stack_size") != NULL) {
         if (sim_sf_int(sf, h, 1, "options.stack_size", 0, 64 << 20, &v, err, err_size) != 0) goto out;
         sf->opt.stack_size_bytes = (uint32_t)v;
