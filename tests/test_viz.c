@@ -227,24 +227,29 @@ START_TEST(load_errors_same_in_chunks) {
 }
 END_TEST
 
+/* Two loads of one text built the same events: same count, same descriptions, same whys. */
+static void t_same_events(const viz_model *a, const viz_model *b) {
+    ck_assert_int_eq(a->ev_count, b->ev_count);
+    for (int64_t i = 0; i < a->ev_count; i++) {
+        char da[512], db[512];
+        viz_event_describe(a, i, da, sizeof da);
+        viz_event_describe(b, i, db, sizeof db);
+        ck_assert_str_eq(da, db);
+        ck_assert_str_eq(viz_str(a, a->ev[i].why), viz_str(b, b->ev[i].why));
+    }
+}
+
 START_TEST(load_chunks_same_model) {
     char *s = t_text(-1, NULL);
     for (int chunks = 1; chunks <= 7; chunks++) {
         viz_model m;
         viz_error err;
         ck_assert_int_eq(viz_load_mem_chunks(&m, s, strlen(s), chunks, 1, &err), 0);
-        ck_assert_int_eq(m.ev_count, t_m.ev_count);
         ck_assert_int_eq(m.line_count, T_LINES);
         ck_assert_int_eq(m.t_end_ns, 1000);
         ck_assert_str_eq(viz_str(&m, m.footer.outcome), "ok");
         ck_assert_str_eq(viz_str(&m, m.header.scenario), "fixture");
-        for (int64_t i = 0; i < m.ev_count; i++) {
-            char a[512], b[512];
-            viz_event_describe(&m, i, a, sizeof a);
-            viz_event_describe(&t_m, i, b, sizeof b);
-            ck_assert_str_eq(a, b);
-            ck_assert_str_eq(viz_str(&m, m.ev[i].why), viz_str(&t_m, t_m.ev[i].why));
-        }
+        t_same_events(&m, &t_m);
         viz_index ix;
         ck_assert_int_eq(viz_index_build(&ix, &m), 0);
         int64_t feeder;
@@ -268,13 +273,7 @@ START_TEST(load_fast_path_same_as_cjson) {
     int rc = viz_load_mem(&m, s, strlen(s), &err);
     viz_load_set_fast(1);
     ck_assert_int_eq(rc, 0);
-    ck_assert_int_eq(m.ev_count, t_m.ev_count);
-    for (int64_t i = 0; i < m.ev_count; i++) {
-        char a[512], b[512];
-        viz_event_describe(&m, i, a, sizeof a);
-        viz_event_describe(&t_m, i, b, sizeof b);
-        ck_assert_str_eq(a, b);
-    }
+    t_same_events(&m, &t_m);
     viz_model_free(&m);
     free(s);
     for (size_t k = 0; k < sizeof t_bad / sizeof t_bad[0]; k++) {
@@ -928,13 +927,7 @@ START_TEST(kinds_known_and_described) {
     for (int chunks = 2; chunks <= 7; chunks++) {
         viz_model c;
         ck_assert_int_eq(viz_load_mem_chunks(&c, s, strlen(s), chunks, 1, &err), 0);
-        ck_assert_int_eq(c.ev_count, m.ev_count);
-        for (int64_t i = 0; i < m.ev_count; i++) {
-            char a[512], b[512];
-            viz_event_describe(&m, i, a, sizeof a);
-            viz_event_describe(&c, i, b, sizeof b);
-            ck_assert_str_eq(a, b);
-        }
+        t_same_events(&m, &c);
         viz_model_free(&c);
     }
     /* A known kind's fields are typed. */
