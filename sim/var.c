@@ -23,7 +23,7 @@ static sim_var *sim_var_lookup(sim_sched *s, gmp_var v) {
     sim_fatal(s, "gmpsim: not a variable of this run");
 }
 
-static void sim_var_event_atomic(sim_sched *s, const char *ev, const sim_var *v, bool atomic) {
+static void sim_var_event(sim_sched *s, const char *ev, const sim_var *v, bool atomic) {
     cJSON *o = sim_trace_event(&s->trace, s->now_ns, ev);
     if (o == NULL) return;
     sim_trace_add_int(o, "g", sim_g_at(s, s->curg)->goid);
@@ -34,7 +34,6 @@ static void sim_var_event_atomic(sim_sched *s, const char *ev, const sim_var *v,
     sim_trace_emit(&s->trace, o);
 }
 
-static void sim_var_event(sim_sched *s, const char *ev, const sim_var *v) { sim_var_event_atomic(s, ev, v, false); }
 
 gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
@@ -51,29 +50,32 @@ gmp_var gmp_new_var_at(const char *name, int64_t init, const char *file, int lin
     v->addr = sim_heap_alloc(s, 8);
     v->value = init;
     SIM_ASSERT(s->var_count == 1 || s->vars[s->var_count - 2].addr < v->addr);
-    sim_var_event(s, "VarNew", v);
+    sim_var_event(s, "VarNew", v, false);
     sim_race_var_new(s, v->addr, v->name);
     return (gmp_var){v->addr};
 }
 
 /* A load or store, plain (a racy access) or atomic (synchronisation: a load acquires the
  * variable's clock, a store merges into it). */
-static int64_t sim_var_load(gmp_var gv, bool atomic, const char *file, int line) {
-    sim_sched *s = sim_api_enter(file, line);
-    sim_var *v = sim_var_lookup(s, gv);
+static int64_t sim_var_read(sim_sched *s, sim_var *v, bool atomic) {
     int64_t value = v->value;
-    sim_var_event_atomic(s, "VarLoad", v, atomic);
+    sim_var_event(s, "VarLoad", v, atomic);
     if (atomic) sim_race_acquire(s, v->addr);
     else sim_race_read(s, v->addr, v->name);
     sim_charge(s, atomic ? SIM_COST_SYNC_NS : SIM_COST_VAR_NS);
     return value;
 }
 
+static int64_t sim_var_load(gmp_var gv, bool atomic, const char *file, int line) {
+    sim_sched *s = sim_api_enter(file, line);
+    return sim_var_read(s, sim_var_lookup(s, gv), atomic);
+}
+
 static void sim_var_store(gmp_var gv, int64_t val, bool atomic, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_var *v = sim_var_lookup(s, gv);
     v->value = val;
-    sim_var_event_atomic(s, "VarStore", v, atomic);
+    sim_var_event(s, "VarStore", v, atomic);
     if (atomic) sim_race_release_merge(s, v->addr);
     else sim_race_write(s, v->addr, v->name);
     sim_charge(s, atomic ? SIM_COST_SYNC_NS : SIM_COST_VAR_NS);
@@ -99,7 +101,7 @@ void gmp_atomic_store_at(gmp_var gv, int64_t val, const char *file, int line) {
 /* A read-modify-write that changed the value: acquire, then release. */
 static void sim_atomic_rmw(sim_sched *s, sim_var *v, int64_t new_val) {
     v->value = new_val;
-    sim_var_event_atomic(s, "VarStore", v, true);
+    sim_var_event(s, "VarStore", v, true);
     sim_race_acquire(s, v->addr);
     sim_race_release_merge(s, v->addr);
     sim_charge(s, SIM_COST_SYNC_NS);
@@ -124,10 +126,8 @@ int64_t gmp_atomic_swap_at(gmp_var gv, int64_t val, const char *file, int line) 
 bool gmp_atomic_cas_at(gmp_var gv, int64_t old, int64_t new_val, const char *file, int line) {
     sim_sched *s = sim_api_enter(file, line);
     sim_var *v = sim_var_lookup(s, gv);
-    if (v->value != old) { /* failed: a load */
-        sim_var_event_atomic(s, "VarLoad", v, true);
-        sim_race_acquire(s, v->addr);
-        sim_charge(s, SIM_COST_SYNC_NS);
+    if (v->value != old) { /* failed: an atomic load */
+        (void)sim_var_read(s, v, true);
         return false;
     }
     sim_atomic_rmw(s, v, new_val);
