@@ -26,7 +26,7 @@ sim_sched *sim_api_enter(const char *file, int line) {
     sim_g *g = sim_g_at(s, s->curg);
     s->api_calls++;
     sim_frame_set_line(g, file, line);
-    sim_os_preempt_point(s); /* --os-preempt: the OS may stop this thread before the call */
+    if (s->opt.os_preempt) sim_os_preempt_point(s); /* the OS may stop this thread before the call */
     /* The function prologue's stack check: a G marked by preemptone stops here. */
     if (g->preempt) sim_gopreempt_m(s, "morestack: g.preempt set, preempted at a call");
     return s;
